@@ -1,0 +1,89 @@
+"""halkit: a client for HAL hypermedia APIs (``application/hal+json``).
+
+Parse HAL documents into :class:`Resource` objects, navigate a live API with
+:class:`Client`, authenticate with OAuth 2.0 client credentials, and validate
+what you fetch against declarative JSON Schema profiles.
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from .exceptions import (
+    AmbiguousLinkError,
+    AuthError,
+    ClientError,
+    CompatibilityWarning,
+    ConnectError,
+    ContentTypeError,
+    DeprecatedLinkWarning,
+    DeprecationHeaderWarning,
+    ForbiddenError,
+    FormError,
+    HalFormatError,
+    HalkitError,
+    HalkitWarning,
+    HTTPError,
+    LinkNotFoundError,
+    MethodNotAllowedError,
+    NotFoundError,
+    ProfileError,
+    ProfileNotFoundError,
+    ProfileWarning,
+    RateLimitedError,
+    RequestError,
+    ResponseTooLargeError,
+    ServerError,
+    TemplateError,
+    TimeoutError,
+    TooManyRedirectsError,
+    TransportError,
+    UnauthorizedError,
+    UnsafeURLError,
+)
+from .client import Client
+from .forms import Property, Template
+from .link import Link, Links
+from .resource import PageIterator, Resource, parse
+
+__all__ = [
+    "__version__",
+    "Client",
+    "Link",
+    "Links",
+    "PageIterator",
+    "Property",
+    "Resource",
+    "Template",
+    "parse",
+    "AmbiguousLinkError",
+    "AuthError",
+    "ClientError",
+    "CompatibilityWarning",
+    "ConnectError",
+    "ContentTypeError",
+    "DeprecatedLinkWarning",
+    "DeprecationHeaderWarning",
+    "ForbiddenError",
+    "FormError",
+    "HalFormatError",
+    "HalkitError",
+    "HalkitWarning",
+    "HTTPError",
+    "LinkNotFoundError",
+    "MethodNotAllowedError",
+    "NotFoundError",
+    "ProfileError",
+    "ProfileNotFoundError",
+    "ProfileWarning",
+    "RateLimitedError",
+    "RequestError",
+    "ResponseTooLargeError",
+    "ServerError",
+    "TemplateError",
+    "TimeoutError",
+    "TooManyRedirectsError",
+    "TransportError",
+    "UnauthorizedError",
+    "UnsafeURLError",
+]

@@ -1,0 +1,520 @@
+"""The client: HTTP for HAL over a :class:`requests.Session`.
+
+:class:`Client` owns the transport seam (a ``requests.Session``, yours or its
+own), the auth hook (any value :func:`halkit.auth.prepare_auth` accepts,
+scoped to the API's origin), the validation hook (a profile and a mode), and
+turns responses into :class:`~halkit.Resource` objects or halkit errors.
+"""
+
+from __future__ import annotations
+
+import json as _json
+import threading
+import warnings
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Dict,
+    Iterable,
+    Mapping,
+    MutableMapping,
+    Optional,
+    Set,
+    Tuple,
+    Union,
+)
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.exceptions import DecodeError, ProtocolError, ReadTimeoutError
+from urllib3.util.retry import Retry
+
+from . import uri
+from .exceptions import (
+    CompatibilityWarning,
+    ConnectError,
+    ContentTypeError,
+    DeprecatedLinkWarning,
+    DeprecationHeaderWarning,
+    HalkitError,
+    ProfileError,
+    ProfileWarning,
+    RequestError,
+    ResponseTooLargeError,
+    TimeoutError,
+    TooManyRedirectsError,
+    TransportError,
+    UnsafeURLError,
+    error_for_status,
+)
+from .hal import check_document, decode_json, warn_deviations
+from .resource import Resource
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .link import Link
+    from .registry import Profile
+
+__all__ = [
+    "Client",
+    "DEFAULT_ACCEPT",
+    "DEFAULT_TIMEOUT",
+    "DEFAULT_MAX_BODY_SIZE",
+    "IDEMPOTENT_METHODS",
+    "default_retry",
+]
+
+#: The Accept header sent by default.
+DEFAULT_ACCEPT = "application/hal+json, application/json;q=0.9"
+#: Seconds to wait for the server to connect and to answer (requests has no default).
+DEFAULT_TIMEOUT = 10.0
+#: The largest response body read, in bytes after decompression (32 MiB).
+DEFAULT_MAX_BODY_SIZE = 32 * 1024 * 1024
+#: Methods retried automatically on connection errors and 429/502/503/504.
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+
+_JSON_TYPES = ("application/hal+json", "application/json", "application/vnd.hal+json", "application/problem+json")
+_VALIDATION_MODES = ("strict", "warn", "off")
+
+
+def default_retry(total: int = 3) -> Retry:
+    """The retry policy of a client's own session (urllib3 :class:`~urllib3.util.retry.Retry`).
+
+    Idempotent methods only; connection errors and 429/502/503/504;
+    exponential backoff with jitter; ``Retry-After`` honoured.
+    """
+    kwargs: Dict[str, Any] = dict(
+        total=total,
+        connect=total,
+        read=total,
+        status=total,
+        backoff_factor=0.2,
+        status_forcelist=(429, 502, 503, 504),
+        allowed_methods=IDEMPOTENT_METHODS,
+        respect_retry_after_header=True,
+        raise_on_status=False,
+        raise_on_redirect=False,
+    )
+    try:
+        return Retry(backoff_jitter=0.1, backoff_max=10.0, **kwargs)
+    except TypeError:  # urllib3 < 2
+        return Retry(**kwargs)
+
+
+def _media_type(content_type: Optional[str]) -> str:
+    return (content_type or "").split(";", 1)[0].strip().lower()
+
+
+def _is_json_type(media_type: str) -> bool:
+    return media_type in _JSON_TYPES or media_type.endswith("+json")
+
+
+class Client:
+    """A HAL API client.
+
+    :param entry_url: the API's entry point (what :meth:`root` fetches).
+    :param session: a :class:`requests.Session` to send with; its adapters,
+        mounts, proxies, hooks and cookies are kept. By default the client
+        makes its own, with retries for idempotent requests.
+    :param auth: credentials: a :class:`halkit.auth.ClientCredentials`, a
+        bearer token string, any :class:`requests.auth.AuthBase`, or a
+        ``(user, password)`` tuple. They are sent only to ``origins``.
+    :param origins: the origins credentials may go to (default: the entry
+        URL's origin).
+    :param timeout: seconds (or a ``(connect, read)`` tuple) per request.
+    :param headers: extra headers for every request.
+    :param profile: a :class:`halkit.registry.Profile`, or the name of an installed one.
+    :param validation: ``"strict"`` (raise :class:`~halkit.ProfileError`),
+        ``"warn"`` or ``"off"``; defaults to ``"strict"`` with a profile.
+    :param strict: parse HAL strictly (see :mod:`halkit.hal`); lenient by default.
+    :param max_body_size: the largest response body read, in bytes.
+    :param content_type: the Content-Type of JSON request bodies.
+    :param accept: the Accept header.
+    :param retries: retries for a client-made session: an int, a urllib3
+        ``Retry``, or ``0``/``False`` for none.
+    """
+
+    def __init__(
+        self,
+        entry_url: str,
+        *,
+        session: Optional[requests.Session] = None,
+        auth: Any = None,
+        origins: Optional[Iterable[str]] = None,
+        timeout: Union[float, Tuple[float, float], None] = DEFAULT_TIMEOUT,
+        headers: Optional[Mapping[str, str]] = None,
+        profile: Union["Profile", str, None] = None,
+        validation: Optional[str] = None,
+        strict: bool = False,
+        max_body_size: int = DEFAULT_MAX_BODY_SIZE,
+        content_type: str = "application/json",
+        accept: str = DEFAULT_ACCEPT,
+        retries: Union[int, Retry, bool, None] = 3,
+    ) -> None:
+        uri.check_scheme(entry_url)
+        self.entry_url = entry_url
+        self._owns_session = session is None
+        if session is None:
+            session = requests.Session()
+            if retries:
+                retry = retries if isinstance(retries, Retry) else default_retry(3 if retries is True else int(retries))
+                adapter = HTTPAdapter(max_retries=retry)
+                session.mount("http://", adapter)
+                session.mount("https://", adapter)
+        #: The :class:`requests.Session` every request goes through.
+        self.session = session
+        self.timeout = timeout
+        self.max_body_size = max_body_size
+        self.content_type = content_type
+        self.strict = strict
+        self._headers: Dict[str, str] = {"Accept": accept}
+        if headers:
+            self._headers.update(headers)
+        self.origins = frozenset(
+            "%s://%s:%d" % uri.origin(o if "://" in o else f"https://{o}") for o in (origins or [entry_url])
+        )
+        if auth is not None:
+            from .auth import prepare_auth
+
+            auth = prepare_auth(auth, self.origins)
+        self._auth = auth
+        if isinstance(profile, str):
+            from .registry import profile as load_profile
+
+            profile = load_profile(profile)
+        #: The profile resources are validated against, or ``None``.
+        self.profile: Optional["Profile"] = profile
+        if validation is None:
+            validation = "strict" if profile is not None else "off"
+        if validation not in _VALIDATION_MODES:
+            raise HalkitError(f"validation must be one of {_VALIDATION_MODES}, not {validation!r}")
+        self.validation = validation
+        self._env_settings: Dict[str, Dict[str, Any]] = {}
+        self._warned: Set[str] = set()
+        self._warned_links: Set[Tuple[str, str, str]] = set()
+        self._warned_headers: Set[Tuple[str, str]] = set()
+        self._lock = threading.Lock()
+        #: Requests sent by this client (each retry or redirect hop is not counted separately).
+        self.request_count = 0
+
+    # -- lifecycle ---------------------------------------------------------
+
+    def close(self) -> None:
+        """Close the session, if the client made it."""
+        if self._owns_session:
+            self.session.close()
+
+    def __enter__(self) -> "Client":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        profile = f" profile={self.profile.name!r}" if self.profile is not None else ""
+        return f"<halkit.Client {self.entry_url!r}{profile} validation={self.validation!r}>"
+
+    # -- entry points ------------------------------------------------------
+
+    def root(self) -> Resource:
+        """GET the entry point."""
+        entry_type = self.profile.entry_type if self.profile is not None else None
+        return self.get(self.entry_url, type=entry_type)
+
+    def get(self, url: str, *, type: Optional[str] = None, params: Optional[Mapping[str, Any]] = None) -> Resource:
+        """GET ``url`` and return the resource; ``type`` names its profile type, if known."""
+        result = self._fetch("GET", url, params=params, type_hint=type)
+        if result is None:
+            raise ContentTypeError(
+                f"GET {url} answered with no body", url=url, method="GET", status=204
+            )
+        return result
+
+    def follow(self, *rels: str, **variables: Any) -> Resource:
+        """Fetch the entry point and follow ``rels`` from it (see :meth:`Resource.follow`)."""
+        return self.root().follow(*rels, **variables)
+
+    # -- HTTP --------------------------------------------------------------
+
+    def _settings_for(self, url: str) -> Dict[str, Any]:
+        """``requests``' environment settings (proxies, verify...), computed once per origin."""
+        scheme, _, rest = url.partition("://")
+        key = scheme.lower() + "://" + rest.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0].lower()
+        settings = self._env_settings.get(key)
+        if settings is None:
+            settings = self.session.merge_environment_settings(url, {}, True, None, None)
+            self._env_settings[key] = settings
+        return settings
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        json: Any = None,
+        data: Any = None,
+        params: Optional[Mapping[str, Any]] = None,
+        headers: Optional[Mapping[str, str]] = None,
+    ) -> requests.Response:
+        """Send one request and return the :class:`requests.Response`, its body read.
+
+        :raises halkit.HTTPError: a 4xx or 5xx answer (with the response and parsed body).
+        :raises halkit.TransportError: connection errors and timeouts.
+        :raises halkit.UnsafeURLError: a URL whose scheme is not http or https.
+        :raises halkit.ResponseTooLargeError: a body over :attr:`max_body_size`.
+        """
+        method = method.upper()
+        uri.check_scheme(url)
+        hdrs: MutableMapping[str, str] = dict(self._headers)
+        body: Any = data
+        if json is not None:
+            try:
+                body = _json.dumps(json, allow_nan=False, separators=(",", ":")).encode("utf-8")
+            except (TypeError, ValueError) as exc:
+                raise HalkitError(f"cannot send the request body as JSON: {exc}") from exc
+            hdrs["Content-Type"] = self.content_type
+        if headers:
+            hdrs.update(headers)
+        req = requests.Request(method, url, headers=hdrs, data=body, params=params, auth=self._auth)
+        try:
+            prepared = self.session.prepare_request(req)
+        except (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema, requests.exceptions.InvalidSchema) as exc:
+            raise UnsafeURLError(f"invalid URL {url!r}: {exc}") from exc
+        except (ValueError, TypeError) as exc:
+            raise RequestError(f"cannot prepare {method} {url}: {exc}", url=url, method=method) from exc
+        self.request_count += 1
+        try:
+            response = self.session.send(prepared, timeout=self.timeout, allow_redirects=True, **self._settings_for(url))
+            self._read_body(response, method, url)
+        except HalkitError:
+            raise
+        except Exception as exc:
+            raise self._map_exception(exc, method, url) from exc
+        if response.headers.get("Deprecation") or response.headers.get("Sunset"):
+            self._warn_deprecation_headers(response)
+        if response.status_code >= 400:
+            raise error_for_status(
+                response.status_code,
+                response=response,
+                body=self._error_body(response),
+                url=response.url or url,
+                method=method,
+            )
+        return response
+
+    def _read_body(self, response: requests.Response, method: str, url: str) -> None:
+        limit = self.max_body_size
+        length = response.headers.get("Content-Length")
+        if length is not None and length.isdigit() and int(length) > limit:
+            response.close()
+            raise ResponseTooLargeError(
+                f"{method} {url}: Content-Length {length} is over the limit of {limit} bytes",
+                limit=limit, url=url, method=method,
+            )
+        chunks = []
+        total = 0
+        raw = response.raw
+        if raw is None or not hasattr(raw, "stream"):
+            content = response.content
+            if len(content) > limit:
+                raise ResponseTooLargeError(
+                    f"{method} {url}: body over the limit of {limit} bytes", limit=limit, url=url, method=method
+                )
+            return
+        for chunk in raw.stream(65536, decode_content=True):
+            total += len(chunk)
+            if total > limit:
+                response.close()
+                raise ResponseTooLargeError(
+                    f"{method} {url}: body over the limit of {limit} bytes (after decompression)",
+                    limit=limit, url=url, method=method,
+                )
+            chunks.append(chunk)
+        response._content = b"".join(chunks)
+        response._content_consumed = True
+
+    @staticmethod
+    def _map_exception(exc: Exception, method: str, url: str) -> HalkitError:
+        where = f"{method} {url}"
+        if isinstance(exc, (requests.exceptions.Timeout, ReadTimeoutError)):
+            return TimeoutError(f"{where} timed out: {exc}", url=url, method=method)
+        if isinstance(exc, requests.exceptions.TooManyRedirects):
+            return TooManyRedirectsError(f"{where}: too many redirects (a redirect loop?)", url=url, method=method)
+        if isinstance(exc, (requests.exceptions.InvalidSchema, requests.exceptions.MissingSchema, requests.exceptions.InvalidURL)):
+            return UnsafeURLError(f"{where}: refused URL: {exc}")
+        if isinstance(exc, (requests.exceptions.ChunkedEncodingError, ProtocolError)):
+            return ConnectError(f"{where}: the connection broke while reading the body (truncated?): {exc}", url=url, method=method)
+        if isinstance(exc, (requests.exceptions.ContentDecodingError, DecodeError)):
+            return ContentTypeError(f"{where}: the body could not be decompressed: {exc}", url=url, method=method)
+        if isinstance(exc, requests.exceptions.ConnectionError):
+            return ConnectError(f"{where}: connection failed: {exc}", url=url, method=method)
+        if isinstance(exc, requests.exceptions.RequestException):
+            return TransportError(f"{where} failed: {exc}", url=url, method=method)
+        return TransportError(f"{where} failed: {type(exc).__name__}: {exc}", url=url, method=method)
+
+    @staticmethod
+    def _error_body(response: requests.Response) -> Any:
+        if not response.content:
+            return None
+        if not _is_json_type(_media_type(response.headers.get("Content-Type"))):
+            return None
+        try:
+            return _json.loads(response.content)
+        except ValueError:
+            return None
+
+    def _warn_deprecation_headers(self, response: requests.Response) -> None:
+        dep = response.headers.get("Deprecation", "")
+        sunset = response.headers.get("Sunset", "")
+        key = (response.url, dep + "|" + sunset)
+        if key in self._warned_headers:
+            return
+        self._warned_headers.add(key)
+        parts = []
+        if dep:
+            parts.append(f"Deprecation: {dep}")
+        if sunset:
+            parts.append(f"Sunset: {sunset}")
+        warnings.warn(f"{response.url} is deprecated ({'; '.join(parts)})", DeprecationHeaderWarning, stacklevel=4)
+
+    # -- resources ---------------------------------------------------------
+
+    def _fetch(
+        self,
+        method: str,
+        url: str,
+        *,
+        json: Any = None,
+        data: Any = None,
+        params: Optional[Mapping[str, Any]] = None,
+        headers: Optional[Mapping[str, str]] = None,
+        type_hint: Optional[str] = None,
+    ) -> Optional[Resource]:
+        method = method.upper()
+        response = self.request(method, url, json=json, data=data, params=params, headers=headers)
+        if method == "HEAD":
+            return None
+        location = response.headers.get("Location")
+        if response.status_code == 204 or not response.content.strip():
+            if method != "GET" and location and response.status_code in (200, 201):
+                return self.get(uri.resolve(response.url or url, location))
+            if method == "GET" and response.status_code != 204:
+                raise ContentTypeError(
+                    f"GET {response.url or url} answered {response.status_code} with an empty body",
+                    content_type=response.headers.get("Content-Type"),
+                    status=response.status_code,
+                    url=response.url or url,
+                    method=method,
+                )
+            return None
+        return self._resource_from(response, type_hint if method == "GET" else None, method=method)
+
+    def _resource_from(self, response: requests.Response, type_hint: Optional[str], *, method: str = "GET") -> Resource:
+        url = response.url
+        media = _media_type(response.headers.get("Content-Type"))
+        if not _is_json_type(media):
+            content = response.content
+            looks_json = content[:1] in (b"{",) or content.lstrip()[:1] == b"{"
+            if self.strict or not looks_json:
+                shown = media or "no Content-Type"
+                raise ContentTypeError(
+                    f"{method} {url} answered {response.status_code} with {shown}, not JSON"
+                    + (f" (body starts {content[:60]!r})" if content else " (empty body)"),
+                    content_type=response.headers.get("Content-Type"),
+                    status=response.status_code,
+                    url=url,
+                    method=method,
+                )
+        try:
+            document = decode_json(response.content, strict=self.strict)
+            deviations = check_document(document, strict=self.strict)
+        except HalkitError as exc:
+            exc.args = (f"{method} {url}: {exc}",)
+            setattr(exc, "response", response)
+            raise
+        if not _is_json_type(media):
+            self._warn_once("content-type", f"{url} served JSON as {media or 'no Content-Type'}")
+        if deviations:
+            warn_deviations(deviations, self._warned, where=url, stacklevel=5)
+        resource = Resource(
+            document,
+            base_url=url,
+            client=self,
+            type=type_hint,
+            response=response,
+            strict=self.strict,
+        )
+        if self.profile is not None and self.validation != "off":
+            self._validate(resource, method)
+        return resource
+
+    def _warn_once(self, kind: str, message: str) -> None:
+        if kind in self._warned:
+            return
+        self._warned.add(kind)
+        warnings.warn(f"lenient HAL parsing accepted {message} [{kind}]", CompatibilityWarning, stacklevel=5)
+
+    # -- the validation hook ----------------------------------------------
+
+    def _validate(self, resource: Resource, method: str) -> None:
+        profile = self.profile
+        assert profile is not None
+        if resource.type is None:
+            if method == "GET":
+                return  # nothing says what this is: no rule to check
+            candidates = profile.infer_types(resource)
+            if not candidates:
+                return
+            best = candidates[0]
+            if not profile.validate(resource, best):
+                resource.type = best
+                return
+            resource.type = best
+        violations = profile.validate(resource, resource.type)
+        if not violations:
+            return
+        summary = "; ".join(str(v) for v in violations[:10])
+        more = f" (and {len(violations) - 10} more)" if len(violations) > 10 else ""
+        message = f"{resource.url}: {len(violations)} violation(s) of {profile.name}/{resource.type}: {summary}{more}"
+        if self.validation == "strict":
+            error = ProfileError(message, violations)
+            setattr(error, "resource", resource)
+            raise error
+        warnings.warn(message, ProfileWarning, stacklevel=5)
+
+    def _target_type(self, source_type: Optional[str], rel: str) -> Optional[str]:
+        if self.profile is None or source_type is None:
+            return None
+        return self.profile.link_target(source_type, rel)
+
+    def _embedded_type(self, source_type: str, rel: str) -> Optional[str]:
+        if self.profile is None:
+            return None
+        return self.profile.embedded_type(source_type, rel)
+
+    def _before_link(self, resource: Resource, link: "Link", method: str) -> None:
+        """Checks made before a request on a link: deprecation, and the profile's methods."""
+        if link.deprecation is not None:
+            key = (link.rel, link.href, link.deprecation)
+            if key not in self._warned_links:
+                self._warned_links.add(key)
+                warnings.warn(
+                    f"link {link.rel!r} ({link.href}) is deprecated: see {link.deprecation}",
+                    DeprecatedLinkWarning,
+                    stacklevel=5,
+                )
+        if self.profile is not None and self.validation == "strict" and resource.type is not None:
+            methods = self.profile.link_methods(resource.type, link.rel)
+            if methods is not None and method.upper() not in methods and method.upper() not in ("HEAD", "OPTIONS"):
+                raise ProfileError(
+                    f"the {self.profile.name} profile documents {sorted(methods)} for rel {link.rel!r} "
+                    f"of {resource.type}, not {method.upper()}; nothing was sent"
+                )
+
+    def _check_self_method(self, type: str, method: str) -> None:
+        if self.profile is not None and self.validation == "strict":
+            methods = self.profile.link_methods(type, "self")
+            if methods is not None and method.upper() not in methods and method.upper() not in ("HEAD", "OPTIONS"):
+                raise ProfileError(
+                    f"the {self.profile.name} profile documents {sorted(methods)} for {type}, "
+                    f"not {method.upper()}; nothing was sent"
+                )

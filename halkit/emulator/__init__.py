@@ -1,0 +1,1 @@
+"""A local emulator of the ChatKitty Platform API (v1 HAL)."""

@@ -1,0 +1,232 @@
+"""HAL-FORMS (draft-amundsen-hal-forms): the ``_templates`` of a resource, and submitting them.
+
+A :class:`Template` says how to send a state transition: ``method`` (default
+``GET``), ``contentType`` (default ``application/json``), ``target`` (default:
+the resource's own URL) and its :class:`Property` list. :meth:`Template.submit`
+checks the values against the properties (``required``, ``readOnly``,
+``regex``, ``options``) and sends them: as a query string for ``GET``,
+form-encoded for ``application/x-www-form-urlencoded``, as JSON otherwise.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional
+
+from . import uri
+from .exceptions import FormError, HalFormatError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .resource import Resource
+
+__all__ = ["Template", "Property", "build_templates", "PROPERTY_ATTRIBUTES"]
+
+#: The property attributes HAL-FORMS defines (others are kept in ``extra``).
+PROPERTY_ATTRIBUTES = (
+    "name",
+    "prompt",
+    "readOnly",
+    "regex",
+    "required",
+    "templated",
+    "value",
+    "type",
+    "cols",
+    "rows",
+    "min",
+    "max",
+    "minLength",
+    "maxLength",
+    "step",
+    "placeholder",
+    "options",
+)
+
+_TEMPLATE_KEYS = ("key", "method", "contentType", "target", "title", "properties")
+
+
+class Property:
+    """One HAL-FORMS property: a named input with its constraints.
+
+    Attributes mirror the spec (``read_only`` for ``readOnly``, ``min_length``
+    for ``minLength``...); ``extra`` keeps members the spec does not define.
+    """
+
+    __slots__ = (
+        "name", "prompt", "read_only", "regex", "required", "templated", "value", "type",
+        "cols", "rows", "min", "max", "min_length", "max_length", "step", "placeholder",
+        "options", "extra",
+    )
+
+    def __init__(self, raw: Mapping[str, Any], pointer: str) -> None:
+        name = raw.get("name")
+        if not isinstance(name, str) or not name:
+            raise HalFormatError("a HAL-FORMS property needs a non-empty string 'name'", pointer)
+        self.name: str = name
+        self.prompt: Optional[str] = raw.get("prompt") if isinstance(raw.get("prompt"), str) else None
+        self.read_only: bool = raw.get("readOnly") is True
+        regex = raw.get("regex")
+        self.regex: Optional[str] = regex if isinstance(regex, str) else None
+        self.required: bool = raw.get("required") is True
+        self.templated: bool = raw.get("templated") is True
+        self.value: Any = raw.get("value")
+        self.type: str = raw.get("type") if isinstance(raw.get("type"), str) else "text"
+        self.cols: Any = raw.get("cols")
+        self.rows: Any = raw.get("rows")
+        self.min: Any = raw.get("min")
+        self.max: Any = raw.get("max")
+        self.min_length: Any = raw.get("minLength")
+        self.max_length: Any = raw.get("maxLength")
+        self.step: Any = raw.get("step")
+        self.placeholder: Optional[str] = raw.get("placeholder") if isinstance(raw.get("placeholder"), str) else None
+        self.options: Optional[Mapping[str, Any]] = raw.get("options") if isinstance(raw.get("options"), Mapping) else None
+        self.extra: Mapping[str, Any] = {k: v for k, v in raw.items() if k not in PROPERTY_ATTRIBUTES}
+
+    def check(self, value: Any, supplied: bool) -> Optional[str]:
+        """The reason ``value`` is refused, or ``None`` when it is acceptable."""
+        if supplied and self.read_only and value != self.value:
+            return f"{self.name!r} is read-only"
+        if value is None or value == "":
+            return f"{self.name!r} is required" if self.required else None
+        if self.regex is not None and isinstance(value, str):
+            try:
+                if re.fullmatch(self.regex, value) is None:
+                    return f"{self.name!r} must match {self.regex!r}"
+            except re.error:
+                return None  # an invalid regex in the form is the server's problem
+        if isinstance(value, str):
+            if isinstance(self.min_length, int) and len(value) < self.min_length:
+                return f"{self.name!r} must be at least {self.min_length} characters"
+            if isinstance(self.max_length, int) and len(value) > self.max_length:
+                return f"{self.name!r} must be at most {self.max_length} characters"
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            if isinstance(self.min, (int, float)) and value < self.min:
+                return f"{self.name!r} must be >= {self.min}"
+            if isinstance(self.max, (int, float)) and value > self.max:
+                return f"{self.name!r} must be <= {self.max}"
+        inline = self.options.get("inline") if self.options else None
+        if isinstance(inline, list) and inline:
+            allowed = [o.get("value", o.get("prompt")) if isinstance(o, Mapping) else o for o in inline]
+            values = value if isinstance(value, list) else [value]
+            bad = [v for v in values if v not in allowed]
+            if bad:
+                return f"{self.name!r} must be one of {allowed}"
+        return None
+
+    def __repr__(self) -> str:
+        flags = "".join(f" {f}" for f, on in (("required", self.required), ("readOnly", self.read_only)) if on)
+        return f"<Property {self.name!r}{flags}>"
+
+
+class Template:
+    """One HAL-FORMS template.
+
+    :ivar key: its key in ``_templates`` (``default`` for the default one).
+    :ivar method: the HTTP method, upper-cased (default ``GET``).
+    :ivar content_type: the request body's media type (default ``application/json``).
+    :ivar target: the URL to send to (resolved), or ``None`` to use the resource's own URL.
+    :ivar title: a human-readable title, or ``None``.
+    :ivar properties: the :class:`Property` list, in order.
+    :ivar extra: members the spec does not define.
+    """
+
+    __slots__ = ("key", "method", "content_type", "target", "title", "properties", "extra", "_resource")
+
+    def __init__(self, key: str, raw: Mapping[str, Any], resource: "Resource", pointer: str) -> None:
+        if not isinstance(raw, Mapping):
+            raise HalFormatError("a HAL-FORMS template must be an object", pointer)
+        method = raw.get("method", "GET")
+        if not isinstance(method, str) or not method.strip():
+            raise HalFormatError("'method' must be a non-empty string", f"{pointer}/method")
+        content_type = raw.get("contentType", "application/json")
+        if not isinstance(content_type, str):
+            raise HalFormatError("'contentType' must be a string", f"{pointer}/contentType")
+        target = raw.get("target")
+        if target is not None and not isinstance(target, str):
+            raise HalFormatError("'target' must be a string", f"{pointer}/target")
+        props = raw.get("properties", [])
+        if not isinstance(props, list):
+            raise HalFormatError("'properties' must be an array", f"{pointer}/properties")
+        self.key = key
+        self.method = method.strip().upper()
+        self.content_type = content_type or "application/json"
+        base = resource._base
+        self.target: Optional[str] = (uri.resolve(base, target) if base else target) if target else None
+        self.title: Optional[str] = raw.get("title") if isinstance(raw.get("title"), str) else None
+        self.properties: List[Property] = [
+            Property(p, f"{pointer}/properties/{i}") if isinstance(p, Mapping)
+            else _bad_property(f"{pointer}/properties/{i}")
+            for i, p in enumerate(props)
+        ]
+        self.extra: Mapping[str, Any] = {k: v for k, v in raw.items() if k not in _TEMPLATE_KEYS}
+        self._resource = resource
+
+    def property(self, name: str) -> Property:
+        """The property called ``name``."""
+        for prop in self.properties:
+            if prop.name == name:
+                return prop
+        raise KeyError(name)
+
+    def values(self, values: Optional[Mapping[str, Any]] = None, **kwargs: Any) -> Dict[str, Any]:
+        """The values that :meth:`submit` would send: defaults, then ``values``, checked.
+
+        :raises halkit.FormError: listing every property whose value is refused.
+        """
+        given: Dict[str, Any] = dict(values or {})
+        given.update(kwargs)
+        out: Dict[str, Any] = {}
+        problems = []
+        for prop in self.properties:
+            supplied = prop.name in given
+            value = given.pop(prop.name) if supplied else prop.value
+            problem = prop.check(value, supplied)
+            if problem:
+                problems.append(problem)
+            if value is not None:
+                out[prop.name] = value
+        out.update(given)  # values for properties the form does not list are sent as given
+        if problems:
+            raise FormError(f"HAL-FORMS template {self.key!r}: " + "; ".join(problems))
+        return out
+
+    def submit(self, values: Optional[Mapping[str, Any]] = None, **kwargs: Any) -> Optional["Resource"]:
+        """Send the form and return the resulting resource (``None`` for an empty answer).
+
+        ``GET`` sends the values as a query string;
+        ``application/x-www-form-urlencoded`` as a form body; anything else as JSON.
+        """
+        body = self.values(values, **kwargs)
+        resource = self._resource
+        client = resource._require_client()
+        url = self.target or resource._own_url()
+        headers = None
+        if self.method in ("GET", "HEAD", "DELETE") and not body:
+            return client._fetch(self.method, url, type_hint=None)
+        if self.method == "GET":
+            return client._fetch("GET", url, params=body, type_hint=None)
+        if self.content_type.split(";")[0].strip().lower() == "application/x-www-form-urlencoded":
+            return client._fetch(self.method, url, data=body, type_hint=None)
+        if self.content_type.split(";")[0].strip().lower() != "application/json":
+            headers = {"Content-Type": self.content_type}
+        return client._fetch(self.method, url, json=body, headers=headers, type_hint=None)
+
+    def __repr__(self) -> str:
+        return f"<Template {self.key!r} {self.method} {self.target or '(self)'}>"
+
+
+def _bad_property(pointer: str) -> Property:
+    raise HalFormatError("a HAL-FORMS property must be an object", pointer)
+
+
+def build_templates(raw: Any, *, resource: "Resource", pointer: str) -> Dict[str, Template]:
+    """Build the templates of a resource from the JSON value of ``_templates``."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, Mapping):
+        raise HalFormatError("'_templates' must be an object", pointer)
+    out: Dict[str, Template] = {}
+    keys = sorted(raw, key=lambda k: k != "default")
+    for key in keys:
+        out[key] = Template(key, raw[key], resource, f"{pointer}/{key}")
+    return out

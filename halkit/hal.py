@@ -1,0 +1,238 @@
+"""Reading ``application/hal+json``: JSON decoding and the structural check of a HAL document.
+
+The check walks ``_links`` and ``_embedded`` of the whole tree once, without
+building anything, so that a malformed document fails at once with a
+:class:`~halkit.HalFormatError` naming the JSON pointer of the problem, while
+:class:`~halkit.Resource` objects stay lazy (nothing is built for embedded
+resources nobody touches).
+
+Two modes:
+
+``strict``
+    The HAL draft (draft-kelly-json-hal-11) as written. Any deviation is a
+    :class:`~halkit.HalFormatError`.
+``lenient`` (the default)
+    Also accepts the deviations common in real servers, and reports each kind
+    once (per client, or per :func:`~halkit.parse` call) as a
+    :class:`~halkit.CompatibilityWarning`:
+
+    * ``bare-href``: a link given as a string instead of a link object (alone
+      or in an array): read as ``{"href": "..."}``;
+    * ``null-rel``: ``null`` for a rel in ``_links``: the rel is absent;
+    * ``null-embedded``: ``null`` for a rel in ``_embedded``, or for
+      ``_links``/``_embedded`` themselves: absent;
+    * ``embedded-array``: ``_embedded`` given as an array of resources instead
+      of an object keyed by rel: exposed under the rel :data:`EMBEDDED_ARRAY_REL`.
+
+    Everything else that is malformed (a link that is a number, an ``href``
+    that is not a string, a root that is not an object...) is an error in
+    both modes: nothing is silently dropped.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from typing import Any, Dict, List, Mapping, MutableSet, Optional, Tuple, Union
+
+from .exceptions import CompatibilityWarning, HalFormatError
+
+__all__ = [
+    "EMBEDDED_ARRAY_REL",
+    "MAX_DEPTH",
+    "decode_json",
+    "check_document",
+    "warn_deviations",
+]
+
+#: The rel under which lenient mode exposes an ``_embedded`` given as an array.
+EMBEDDED_ARRAY_REL = "items"
+
+#: The deepest nesting of ``_embedded`` resources accepted (no real API comes close).
+MAX_DEPTH = 64
+
+_DEVIATIONS = {
+    "bare-href": "a link given as a bare href string instead of a link object",
+    "null-rel": "null given for a link relation",
+    "null-embedded": "null given for an embedded relation (or for _links/_embedded)",
+    "embedded-array": f"'_embedded' given as an array (exposed under rel {EMBEDDED_ARRAY_REL!r})",
+}
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _no_duplicates(pairs: List[Tuple[str, Any]]) -> Dict[str, Any]:
+    out: Dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"duplicate key {key!r}")
+        out[key] = value
+    return out
+
+
+def decode_json(data: Union[str, bytes, bytearray], *, strict: bool = False) -> Any:
+    """Decode a JSON text (str or bytes in UTF-8/16/32).
+
+    ``NaN``, ``Infinity`` and ``-Infinity`` are refused in both modes (they are
+    not JSON). Duplicate object keys are refused in strict mode; in lenient
+    mode the last one wins, as in :mod:`json`.
+
+    :raises halkit.HalFormatError: invalid JSON, or nesting too deep for Python.
+    """
+    try:
+        if strict:
+            return json.loads(data, parse_constant=_reject_constant, object_pairs_hook=_no_duplicates)
+        return json.loads(data, parse_constant=_reject_constant)
+    except RecursionError:
+        raise HalFormatError("JSON nested too deeply to decode", "") from None
+    except UnicodeDecodeError as exc:
+        raise HalFormatError(f"document is not valid UTF-8/16/32 text: {exc.reason}", "") from None
+    except json.JSONDecodeError as exc:
+        raise HalFormatError(
+            f"invalid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})", ""
+        ) from None
+    except ValueError as exc:
+        raise HalFormatError(f"invalid JSON: {exc}", "") from None
+
+
+def _escape(token: str) -> str:
+    return token.replace("~", "~0").replace("/", "~1")
+
+
+def check_document(document: Any, *, strict: bool = False) -> List[Tuple[str, str]]:
+    """Check the HAL structure of a decoded document.
+
+    :returns: the deviations tolerated in lenient mode, as (kind, pointer) pairs.
+    :raises halkit.HalFormatError: the document is not HAL, naming the pointer.
+    """
+    if not isinstance(document, Mapping):
+        raise HalFormatError(f"a HAL document must be a JSON object, not {_kind(document)}", "")
+    deviations: List[Tuple[str, str]] = []
+    stack: List[Tuple[Mapping[str, Any], str, int]] = [(document, "", 0)]
+    while stack:
+        resource, pointer, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise HalFormatError(f"'_embedded' nested more than {MAX_DEPTH} levels deep", pointer)
+        if "_links" in resource:
+            _check_links(resource["_links"], f"{pointer}/_links", strict, deviations)
+        if "_embedded" in resource:
+            emb = resource["_embedded"]
+            emb_ptr = f"{pointer}/_embedded"
+            if emb is None:
+                if strict:
+                    raise HalFormatError("'_embedded' must be an object, not null", emb_ptr)
+                deviations.append(("null-embedded", emb_ptr))
+            elif isinstance(emb, list):
+                if strict:
+                    raise HalFormatError("'_embedded' must be an object keyed by rel, not an array", emb_ptr)
+                deviations.append(("embedded-array", emb_ptr))
+                for i, item in enumerate(emb):
+                    _push_embedded(stack, item, f"{emb_ptr}/{i}", depth)
+            elif isinstance(emb, Mapping):
+                for rel, value in emb.items():
+                    rel_ptr = f"{emb_ptr}/{_escape(rel)}"
+                    if value is None:
+                        if strict:
+                            raise HalFormatError("an embedded rel must not be null", rel_ptr)
+                        deviations.append(("null-embedded", rel_ptr))
+                    elif isinstance(value, list):
+                        for i, item in enumerate(value):
+                            _push_embedded(stack, item, f"{rel_ptr}/{i}", depth)
+                    else:
+                        _push_embedded(stack, value, rel_ptr, depth)
+            else:
+                raise HalFormatError(f"'_embedded' must be an object, not {_kind(emb)}", emb_ptr)
+    return deviations
+
+
+def _push_embedded(stack: List[Tuple[Mapping[str, Any], str, int]], item: Any, pointer: str, depth: int) -> None:
+    if not isinstance(item, Mapping):
+        raise HalFormatError(
+            f"an embedded resource must be an object (or an array of objects), not {_kind(item)}", pointer
+        )
+    stack.append((item, pointer, depth + 1))
+
+
+def _check_links(links: Any, pointer: str, strict: bool, deviations: List[Tuple[str, str]]) -> None:
+    if links is None:
+        if strict:
+            raise HalFormatError("'_links' must be an object, not null", pointer)
+        deviations.append(("null-embedded", pointer))
+        return
+    if not isinstance(links, Mapping):
+        raise HalFormatError(f"'_links' must be an object, not {_kind(links)}", pointer)
+    for rel, value in links.items():
+        rel_ptr = f"{pointer}/{_escape(rel)}"
+        if isinstance(value, Mapping):
+            _check_link_object(value, rel_ptr, rel, strict)
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                if isinstance(item, Mapping):
+                    _check_link_object(item, f"{rel_ptr}/{i}", rel, strict)
+                elif isinstance(item, str) and not strict:
+                    deviations.append(("bare-href", f"{rel_ptr}/{i}"))
+                else:
+                    raise HalFormatError(f"a link must be an object, not {_kind(item)}", f"{rel_ptr}/{i}")
+        elif value is None:
+            if strict:
+                raise HalFormatError("a rel must map to a link object, not null", rel_ptr)
+            deviations.append(("null-rel", rel_ptr))
+        elif isinstance(value, str) and not strict:
+            deviations.append(("bare-href", rel_ptr))
+        else:
+            raise HalFormatError(
+                f"a rel must map to a link object or an array of link objects, not {_kind(value)}", rel_ptr
+            )
+
+
+def _check_link_object(link: Mapping[str, Any], pointer: str, rel: str, strict: bool) -> None:
+    if "href" not in link:
+        raise HalFormatError("a link object needs an 'href'", pointer)
+    if not isinstance(link["href"], str):
+        raise HalFormatError(f"'href' must be a string, not {_kind(link['href'])}", f"{pointer}/href")
+    if strict:
+        for key in ("type", "deprecation", "name", "profile", "title", "hreflang"):
+            if key in link and not isinstance(link[key], str):
+                raise HalFormatError(f"{key!r} must be a string, not {_kind(link[key])}", f"{pointer}/{key}")
+        if "templated" in link and not isinstance(link["templated"], bool):
+            raise HalFormatError("'templated' must be a boolean", f"{pointer}/templated")
+    if rel == "curies" and not isinstance(link.get("name"), str):
+        raise HalFormatError("a CURIE link needs a 'name'", pointer)
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, (list, tuple)):
+        return "an array"
+    if isinstance(value, Mapping):
+        return "an object"
+    return type(value).__name__
+
+
+def warn_deviations(
+    deviations: List[Tuple[str, str]],
+    warned: Optional[MutableSet[str]],
+    where: Optional[str] = None,
+    stacklevel: int = 3,
+) -> None:
+    """Warn once per kind of deviation (``warned`` remembers the kinds already reported)."""
+    for kind, pointer in deviations:
+        if warned is not None:
+            if kind in warned:
+                continue
+            warned.add(kind)
+        location = f"{where}#{pointer}" if where else (pointer or "(root)")
+        warnings.warn(
+            f"lenient HAL parsing accepted {_DEVIATIONS[kind]} [{kind}] at {location}",
+            CompatibilityWarning,
+            stacklevel=stacklevel,
+        )

@@ -1,0 +1,547 @@
+"""Resources: one HAL resource object, its properties, links, embedded resources and forms.
+
+A :class:`Resource` is built lazily: its links, embedded resources and HAL-FORMS
+templates are only built when first asked for, so walking a large page costs
+nothing for the parts nobody touches.
+"""
+
+from __future__ import annotations
+
+import copy
+from types import MappingProxyType
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Dict,
+    Iterator,
+    List,
+    Mapping,
+    Optional,
+    Union,
+)
+
+from . import uri
+from .exceptions import AmbiguousLinkError, HalFormatError, HalkitError, LinkNotFoundError
+from .hal import EMBEDDED_ARRAY_REL, check_document, decode_json, warn_deviations
+from .link import Link, Links, build_links
+
+if TYPE_CHECKING:  # pragma: no cover
+    import requests
+
+    from .client import Client
+    from .forms import Template
+
+__all__ = ["Resource", "PageIterator", "parse", "RESERVED"]
+
+#: Keys of a resource object that are not properties.
+RESERVED = frozenset({"_links", "_embedded", "_templates"})
+
+Document = Union[str, bytes, bytearray, Mapping[str, Any]]
+
+_EMPTY_CURIES: Mapping[str, str] = MappingProxyType({})
+
+
+def parse(document: Document, *, base_url: Optional[str] = None, strict: bool = False) -> "Resource":
+    """Parse a HAL document into a :class:`Resource`.
+
+    :param document: the JSON text (``str`` or ``bytes``) or an already decoded mapping.
+    :param base_url: the URL the document was retrieved from; relative hrefs
+        resolve against it (RFC 3986).
+    :param strict: follow the HAL draft to the letter; by default the common
+        deviations listed in :mod:`halkit.hal` are accepted with a
+        :class:`~halkit.CompatibilityWarning`.
+    :raises halkit.HalFormatError: the document is not valid JSON or not HAL,
+        with the JSON pointer of the problem.
+    """
+    if isinstance(document, (str, bytes, bytearray)):
+        data = decode_json(document, strict=strict)
+    elif isinstance(document, Mapping):
+        data = document
+    else:
+        raise HalFormatError(f"cannot parse a {type(document).__name__}: pass JSON text or a mapping", "")
+    deviations = check_document(data, strict=strict)
+    if deviations:
+        warn_deviations(deviations, set(), where=base_url)
+    return Resource(data, base_url=base_url, strict=strict)
+
+
+class Resource:
+    """One HAL resource.
+
+    Properties are read with ``resource["name"]`` or :attr:`properties` (a
+    read-only mapping of everything but ``_links``, ``_embedded`` and
+    ``_templates``). Links are in :attr:`links`; embedded resources come from
+    :meth:`embedded`. Resources fetched through a :class:`~halkit.Client` can
+    be navigated: :meth:`follow`, :meth:`items`, and the HTTP verbs.
+    """
+
+    __slots__ = (
+        "_doc",
+        "_base",
+        "_fetched_url",
+        "_client",
+        "_parent_curies",
+        "_strict",
+        "_links_cache",
+        "_props",
+        "_embedded_cache",
+        "_templates_cache",
+        "_pointer",
+        "type",
+        "response",
+    )
+
+    def __init__(
+        self,
+        document: Mapping[str, Any],
+        *,
+        base_url: Optional[str] = None,
+        client: Optional["Client"] = None,
+        type: Optional[str] = None,
+        response: Optional["requests.Response"] = None,
+        strict: bool = False,
+        _parent_curies: Mapping[str, str] = _EMPTY_CURIES,
+        _pointer: str = "",
+    ) -> None:
+        """Wrap an already checked document; use :func:`halkit.parse` to parse one."""
+        self._doc = document
+        self._fetched_url = base_url
+        self._base = base_url
+        self._client = client
+        self._parent_curies = _parent_curies
+        self._strict = strict
+        self._links_cache: Optional[Links] = None
+        self._props: Optional[Mapping[str, Any]] = None
+        self._embedded_cache: Optional[Dict[str, List[Resource]]] = None
+        self._templates_cache: Optional[Dict[str, "Template"]] = None
+        self._pointer = _pointer
+        #: The profile type of this resource, when a profile-aware client knows it.
+        self.type = type
+        #: The HTTP response this resource came from (``None`` when embedded or parsed).
+        self.response = response
+
+    # -- properties --------------------------------------------------------
+
+    @property
+    def properties(self) -> Mapping[str, Any]:
+        """The resource's state: every member but ``_links``, ``_embedded``, ``_templates``."""
+        if self._props is None:
+            doc = self._doc
+            if "_links" in doc or "_embedded" in doc or "_templates" in doc:
+                self._props = MappingProxyType({k: v for k, v in doc.items() if k not in RESERVED})
+            else:
+                self._props = MappingProxyType(dict(doc))
+        return self._props
+
+    def __getitem__(self, key: str) -> Any:
+        try:
+            return self.properties[key]
+        except KeyError:
+            raise KeyError(key) from None
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.properties
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """A property's value, or ``default``."""
+        return self.properties.get(key, default)
+
+    # -- links -------------------------------------------------------------
+
+    @property
+    def links(self) -> Links:
+        """The resource's links (CURIE-aware, read-only mapping of rel to list of :class:`Link`)."""
+        if self._links_cache is None:
+            self._links_cache = build_links(
+                self._doc.get("_links"),
+                pointer=f"{self._pointer}/_links",
+                base=self._base,
+                parent_curies=self._parent_curies,
+                resource=self,
+                lenient=None if self._strict else [],
+            )
+        return self._links_cache
+
+    def link(self, rel: str, *, name: Optional[str] = None, index: Optional[int] = None) -> Link:
+        """The link for ``rel``; ``name=`` or ``index=`` choose among several.
+
+        :raises halkit.LinkNotFoundError: no such rel (the message lists those that exist).
+        :raises halkit.AmbiguousLinkError: several links and no selector.
+        """
+        return self.links.select(rel, name=name, index=index)
+
+    @property
+    def url(self) -> Optional[str]:
+        """The resource's own URL: its ``self`` link, or where it was fetched from."""
+        links = self.links
+        if "self" in links:
+            selfs = links["self"]
+            if len(selfs) >= 1 and not selfs[0].templated:
+                return selfs[0].expand()
+        return self._fetched_url
+
+    # -- embedded ----------------------------------------------------------
+
+    def _embedded_map(self) -> Dict[str, List["Resource"]]:
+        if self._embedded_cache is None:
+            self._embedded_cache = {}
+            raw = self._doc.get("_embedded")
+            if isinstance(raw, list):
+                self._embedded_cache[EMBEDDED_ARRAY_REL] = [
+                    self._child(EMBEDDED_ARRAY_REL, item, f"{self._pointer}/_embedded/{i}")
+                    for i, item in enumerate(raw)
+                ]
+            elif isinstance(raw, Mapping):
+                for rel in raw:
+                    value = raw[rel]
+                    if value is None:
+                        continue
+                    ptr = f"{self._pointer}/_embedded/{rel}"
+                    if isinstance(value, list):
+                        self._embedded_cache[rel] = [
+                            self._child(rel, item, f"{ptr}/{i}") for i, item in enumerate(value)
+                        ]
+                    else:
+                        self._embedded_cache[rel] = [self._child(rel, value, ptr)]
+        return self._embedded_cache
+
+    def _child(self, rel: str, doc: Mapping[str, Any], pointer: str) -> "Resource":
+        base = self._base
+        links = doc.get("_links")
+        if isinstance(links, Mapping):
+            own = links.get("self")
+            href = own.get("href") if isinstance(own, Mapping) else own if isinstance(own, str) else None
+            if isinstance(href, str) and not (isinstance(own, Mapping) and own.get("templated") is True):
+                resolved = uri.resolve(base, href) if base else href
+                if "://" in resolved:
+                    base = resolved
+        child_type = None
+        if self.type is not None and self._client is not None:
+            child_type = self._client._embedded_type(self.type, rel)
+        return Resource(
+            doc,
+            base_url=base,
+            client=self._client,
+            type=child_type,
+            strict=self._strict,
+            _parent_curies=self.links.curies,
+            _pointer=pointer,
+        )
+
+    def embedded(self, rel: str) -> List["Resource"]:
+        """The embedded resources for ``rel`` (a list, whether the document had one or an array).
+
+        CURIE forms of ``rel`` are accepted as for links.
+
+        :raises halkit.LinkNotFoundError: nothing is embedded under ``rel``.
+        """
+        emb = self._embedded_map()
+        if rel in emb:
+            return emb[rel]
+        key = self._embedded_key(rel)
+        if key is None:
+            raise LinkNotFoundError(rel, emb, detail=f"nothing embedded under rel {rel!r}")
+        return emb[key]
+
+    def _embedded_key(self, rel: str) -> Optional[str]:
+        emb = self._embedded_map()
+        if rel in emb:
+            return rel
+        links = self.links
+        if not links.curies:
+            return None
+        wanted = links.expand_curie(rel)
+        for key in emb:
+            if links.expand_curie(key) == wanted:
+                return key
+        return None
+
+    @property
+    def embedded_rels(self) -> List[str]:
+        """The rels present in ``_embedded``."""
+        return list(self._embedded_map())
+
+    def is_embedded_array(self, rel: str) -> bool:
+        """Whether ``_embedded`` gave ``rel`` as an array."""
+        key = self._embedded_key(rel)
+        if key is None:
+            raise LinkNotFoundError(rel, self._embedded_map(), detail=f"nothing embedded under rel {rel!r}")
+        raw = self._doc.get("_embedded")
+        return isinstance(raw, list) or (isinstance(raw, Mapping) and isinstance(raw.get(key), list))
+
+    # -- HAL-FORMS ---------------------------------------------------------
+
+    @property
+    def templates(self) -> Mapping[str, "Template"]:
+        """The HAL-FORMS ``_templates`` of the resource, by key (``default`` first when present)."""
+        if self._templates_cache is None:
+            from .forms import build_templates
+
+            self._templates_cache = build_templates(
+                self._doc.get("_templates"), resource=self, pointer=f"{self._pointer}/_templates"
+            )
+        return MappingProxyType(self._templates_cache)
+
+    def template(self, key: str = "default") -> "Template":
+        """The HAL-FORMS template ``key`` (``default`` by default)."""
+        templates = self.templates
+        if key not in templates:
+            raise LinkNotFoundError(key, templates, detail=f"no HAL-FORMS template {key!r}")
+        return templates[key]
+
+    # -- serialisation -----------------------------------------------------
+
+    def to_dict(self) -> Dict[str, Any]:
+        """A deep copy of the document this resource was built from."""
+        try:
+            return copy.deepcopy(dict(self._doc))
+        except RecursionError:
+            raise HalFormatError("document nested too deeply to copy", self._pointer) from None
+
+    def __repr__(self) -> str:
+        kind = f" {self.type}" if self.type else ""
+        return f"<Resource{kind} {self.url or '(no url)'}>"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Resource):
+            return NotImplemented
+        return self._doc == other._doc and self._base == other._base
+
+    __hash__ = None  # type: ignore[assignment]
+
+    # -- navigation --------------------------------------------------------
+
+    def _require_client(self) -> "Client":
+        if self._client is None:
+            raise HalkitError(
+                "this resource was parsed without a client; use halkit.Client to navigate over HTTP"
+            )
+        return self._client
+
+    def follow(
+        self,
+        *rels: str,
+        name: Optional[str] = None,
+        index: Optional[int] = None,
+        embedded: bool = True,
+        **variables: Any,
+    ) -> "Resource":
+        """Follow one rel, or a chain of rels, and return the target resource.
+
+        When a rel is present in ``_embedded``, its resource is used without
+        any request (the hypertext cache pattern); ``embedded=False`` always
+        fetches. Otherwise the link is expanded with ``variables`` (when
+        templated) and fetched by GET.
+
+        :param rels: one rel, or several to follow in a chain (``follow("a", "b")``).
+        :param name: choose among several links (of the last rel) by ``name``.
+        :param index: ... or by position.
+        :param embedded: use embedded resources when present (default ``True``).
+        :param variables: URI template variables, for any templated link in the chain.
+        :raises halkit.LinkNotFoundError: a rel is neither linked nor embedded.
+        """
+        if not rels:
+            raise TypeError("follow() needs at least one rel")
+        current = self
+        last = len(rels) - 1
+        for i, rel in enumerate(rels):
+            sel_name = name if i == last else None
+            sel_index = index if i == last else None
+            current = current._follow_one(rel, sel_name, sel_index, embedded, variables)
+        return current
+
+    def _follow_one(
+        self,
+        rel: str,
+        name: Optional[str],
+        index: Optional[int],
+        use_embedded: bool,
+        variables: Mapping[str, Any],
+    ) -> "Resource":
+        if use_embedded and not variables:
+            key = self._embedded_key(rel)
+            if key is not None:
+                items = self._embedded_map()[key]
+                if name is None and index is not None and -len(items) <= index < len(items):
+                    return items[index]
+                if name is None and index is None:
+                    if len(items) == 1:
+                        return items[0]
+                    if rel not in self.links:
+                        raise AmbiguousLinkError(
+                            f"{len(items)} resources are embedded under rel {rel!r}; choose one with index="
+                        )
+        link = self.links.select(rel, name=name, index=index)
+        result = self._request_link(link, "GET", variables, {})
+        assert result is not None
+        return result
+
+    def _request_link(
+        self,
+        link: Link,
+        method: str,
+        variables: Optional[Mapping[str, Any]],
+        more: Mapping[str, Any],
+        *,
+        json: Any = None,
+        data: Any = None,
+        params: Optional[Mapping[str, Any]] = None,
+        headers: Optional[Mapping[str, str]] = None,
+    ) -> Optional["Resource"]:
+        client = self._require_client()
+        values: Dict[str, Any] = dict(variables or {})
+        values.update(more)
+        url = link.expand(values)
+        client._before_link(self, link, method)
+        target = client._target_type(self.type, link.rel)
+        return client._fetch(
+            method, url, json=json, data=data, params=params, headers=headers, type_hint=target
+        )
+
+    def _raw_request_link(self, link: Link, method: str, kwargs: Mapping[str, Any]) -> "requests.Response":
+        client = self._require_client()
+        headers = kwargs.get("headers")
+        variables = {k: v for k, v in kwargs.items() if k != "headers"}
+        url = link.expand(variables)
+        client._before_link(self, link, method)
+        return client.request(method, url, headers=headers)
+
+    def items(self, rel: Optional[str] = None, *, next_rel: str = "next") -> "PageIterator":
+        """Iterate a paged collection lazily, starting with this page.
+
+        Yields the embedded items (under ``rel``; by default the page's only
+        embedded rel) of each page, then follows ``next``. Only one page is
+        held at a time. If fetching a page fails, iterating the same
+        :class:`PageIterator` again retries that page: nothing is lost or
+        yielded twice.
+        """
+        return PageIterator(self, rel, next_rel)
+
+    def pages(self, *, next_rel: str = "next") -> Iterator["Resource"]:
+        """Iterate the pages of a collection, starting with this one, following ``next``."""
+        page: Optional[Resource] = self
+        while page is not None:
+            yield page
+            if next_rel in page.links:
+                page = page.follow(next_rel, embedded=False)
+            else:
+                page = None
+
+    # -- HTTP on the resource itself --------------------------------------
+
+    def _own_url(self) -> str:
+        url = self.url
+        if url is None:
+            raise HalkitError("this resource has no self link and was not fetched from a URL")
+        return url
+
+    def refresh(self) -> "Resource":
+        """GET the resource again (from its ``self`` URL) and return the new state."""
+        result = self.request("GET")
+        assert result is not None
+        return result
+
+    def request(
+        self,
+        method: str,
+        *,
+        json: Any = None,
+        data: Any = None,
+        params: Optional[Mapping[str, Any]] = None,
+        headers: Optional[Mapping[str, str]] = None,
+    ) -> Optional["Resource"]:
+        """Send ``method`` to the resource's own URL.
+
+        Returns the resource in the response body; for ``201 Created`` (and a
+        ``200`` without a body) with a ``Location`` header, the resource at
+        ``Location``; ``None`` for ``204 No Content`` or an empty body.
+        """
+        client = self._require_client()
+        if self.type is not None:
+            client._check_self_method(self.type, method)
+        return client._fetch(
+            method, self._own_url(), json=json, data=data, params=params, headers=headers, type_hint=self.type
+        )
+
+    def post(self, json: Any = None, **kwargs: Any) -> Optional["Resource"]:
+        """POST to the resource's own URL."""
+        return self.request("POST", json=json, **kwargs)
+
+    def put(self, json: Any = None, **kwargs: Any) -> Optional["Resource"]:
+        """PUT to the resource's own URL."""
+        return self.request("PUT", json=json, **kwargs)
+
+    def patch(self, json: Any = None, **kwargs: Any) -> Optional["Resource"]:
+        """PATCH the resource's own URL."""
+        return self.request("PATCH", json=json, **kwargs)
+
+    def delete(self, **kwargs: Any) -> Optional["Resource"]:
+        """DELETE the resource; returns what the server answers with, if anything."""
+        return self.request("DELETE", **kwargs)
+
+    def head(self, **kwargs: Any) -> "requests.Response":
+        """HEAD the resource's own URL; returns the response."""
+        return self._require_client().request("HEAD", self._own_url(), **kwargs)
+
+    def options(self, **kwargs: Any) -> "requests.Response":
+        """OPTIONS on the resource's own URL; returns the response."""
+        return self._require_client().request("OPTIONS", self._own_url(), **kwargs)
+
+
+class PageIterator(Iterator[Resource]):
+    """Lazy iteration over the items of a paged collection (see :meth:`Resource.items`).
+
+    :ivar page: the page being iterated.
+    :ivar pages_fetched: how many pages were fetched (the first is not fetched).
+    """
+
+    def __init__(self, first: Resource, rel: Optional[str], next_rel: str = "next") -> None:
+        self.page: Optional[Resource] = first
+        self.rel = rel
+        self.next_rel = next_rel
+        self.pages_fetched = 0
+        self._items: Optional[List[Resource]] = None
+        self._pos = 0
+        self._next_link: Optional[Link] = None
+
+    def __iter__(self) -> "PageIterator":
+        return self
+
+    def _page_items(self, page: Resource) -> List[Resource]:
+        rel = self.rel
+        if rel is None:
+            rels = page.embedded_rels
+            if not rels:
+                return []
+            if len(rels) > 1:
+                raise AmbiguousLinkError(f"page embeds several rels {rels}; pass items(rel=...)")
+            rel = rels[0]
+        try:
+            return page.embedded(rel)
+        except LinkNotFoundError:
+            return []  # an empty page may leave _embedded out
+
+    def __next__(self) -> Resource:
+        while True:
+            if self.page is None:
+                raise StopIteration
+            if self._items is None:
+                self._items = self._page_items(self.page)
+                self._pos = 0
+                links = self.page.links
+                self._next_link = links.select(self.next_rel, index=0) if self.next_rel in links else None
+            if self._pos < len(self._items):
+                item = self._items[self._pos]
+                self._pos += 1
+                return item
+            if self._next_link is None:
+                self.page = None
+                self._items = None
+                raise StopIteration
+            # Fetch the next page; on failure the state still points at the
+            # exhausted page, so iterating again retries exactly this fetch.
+            nxt = self.page._request_link(self._next_link, "GET", None, {})
+            assert nxt is not None
+            self.pages_fetched += 1
+            self.page = nxt
+            self._items = None

@@ -1,0 +1,1 @@
+"""Profiles shipped with halkit, as data: one folder per profile (``halkit.profiles``)."""

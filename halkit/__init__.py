@@ -41,6 +41,7 @@ from .exceptions import (
     UnauthorizedError,
     UnsafeURLError,
 )
+from .auth import BearerToken, ClientCredentials, OriginScoped
 from .client import Client
 from .forms import Property, Template
 from .link import Link, Links
@@ -48,6 +49,9 @@ from .resource import PageIterator, Resource, parse
 
 __all__ = [
     "__version__",
+    "BearerToken",
+    "ClientCredentials",
+    "OriginScoped",
     "Client",
     "Link",
     "Links",

@@ -20,13 +20,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
-from urllib.parse import quote
+from urllib.parse import quote, urljoin
 
 import jsonschema
 import jsonschema.exceptions
 import jsonschema.validators
+import referencing.exceptions
 from jsonschema import Draft202012Validator
 
+from .exceptions import TemplateError
+from .uri import variables
 from .violations import Violation
 
 __all__ = [
@@ -35,6 +38,7 @@ __all__ = [
     "LinkRule",
     "TypeDefinition",
     "compile_type_schema",
+    "inline_refs",
     "pointer_of",
     "template_variables",
     "type_schema_uri",
@@ -51,6 +55,7 @@ X_REQUIRED_LINKS = "x-halkit-required-links"
 X_REQUIRED_EMBEDDED = "x-halkit-required-embedded"
 X_VARIABLES = "x-halkit-template-variables"
 X_EXPECT = "x-halkit-expect"
+X_CONDITION = "x-halkit-condition"
 
 PathSegment = Union[str, int]
 
@@ -133,10 +138,9 @@ def template_variables(href: str) -> frozenset:  # type: ignore[type-arg]
     """Return the names of the variables of a URI template (RFC 6570).
 
     :param href: the template.
+    :raises halkit.exceptions.TemplateError: the template is malformed.
     """
-    import uritemplate
-
-    return frozenset(uritemplate.URITemplate(href).variable_names)
+    return frozenset(variables(href))
 
 
 # --------------------------------------------------------------------------- #
@@ -180,13 +184,21 @@ def _one_or_many(item: Dict[str, Any], array: Optional[bool], rule: str, what: s
         return {X_RULE: rule, X_EXPECT: f"an array of {what}s", "type": "array", "items": item}
     if array is False:
         return item
+    if "$ref" not in item and item.get("type") == "object":
+        # object keywords ignore arrays and "items" ignores objects: one schema
+        # checks both shapes (cheaper than if/then/else)
+        either = dict(item)
+        either["type"] = ["object", "array"]
+        either[X_EXPECT] = f"{what[0:1] in 'aeiou' and 'an' or 'a'} {what} or an array of them"
+        either["items"] = item
+        return either
     return {"if": {"type": "array"}, "then": {"items": item}, "else": item}
 
 
 def compile_type_schema(profile: str, definition: TypeDefinition) -> Dict[str, Any]:
     """Build the JSON Schema that checks a whole resource of one type.
 
-    :param profile: the profile name (for the ``$id``\\ s).
+    :param profile: the profile name (for the ``$id`` values).
     :param definition: the type.
     """
     links = definition.links
@@ -236,14 +248,20 @@ def compile_type_schema(profile: str, definition: TypeDefinition) -> Dict[str, A
             "required": sorted(rule.required_when),
             "properties": {name: {"enum": list(values)} for name, values in rule.required_when.items()},
         }
+        when = " and ".join(
+            f"{name} is {' or '.join(str(v) for v in values)}" for name, values in sorted(rule.required_when.items())
+        )
         all_of.append(
             {
                 "if": condition,
                 "then": {
                     X_REQUIRED_RULE: "required-link",
                     X_REQUIRED_LINKS: [rel],
+                    X_CONDITION: when,
                     "required": ["_links"],
-                    "properties": {"_links": {X_REQUIRED_RULE: "required-link", "required": [rel]}},
+                    "properties": {
+                        "_links": {X_REQUIRED_RULE: "required-link", X_CONDITION: when, "required": [rel]}
+                    },
                 },
             }
         )
@@ -270,6 +288,79 @@ def compile_type_schema(profile: str, definition: TypeDefinition) -> Dict[str, A
     return schema
 
 
+_NOT_SCHEMAS = frozenset({"const", "enum", "default", "examples"})
+_ANNOTATIONS = frozenset({"description", "title", "$comment", "examples", "default", "deprecated", "readOnly", "writeOnly"})
+
+
+def _uses_dynamic_refs(node: Any) -> bool:
+    if isinstance(node, dict):
+        if "$dynamicRef" in node or "$recursiveRef" in node:
+            return True
+        return any(_uses_dynamic_refs(v) for k, v in node.items() if k not in _NOT_SCHEMAS)
+    if isinstance(node, list):
+        return any(_uses_dynamic_refs(v) for v in node)
+    return False
+
+
+def inline_refs(schema: Dict[str, Any], registry: Any) -> Dict[str, Any]:
+    """Return a copy of ``schema`` with its ``$ref`` references replaced by their targets.
+
+    Validating without ``$ref`` lookups is several times faster. A ``$ref``
+    that would recurse (a type embedding itself, directly or not) stays, made
+    absolute, and resolves through the registry at validation time. A schema
+    using ``$dynamicRef``, or one whose references cannot be inlined, is
+    returned unchanged (correct, only slower).
+
+    :param schema: a schema with an absolute ``$id``.
+    :param registry: the :class:`referencing.Registry` holding every target.
+    """
+    if _uses_dynamic_refs(schema):
+        return schema
+    base = str(schema.get("$id", "")).rstrip("#")
+    try:
+        inlined = _inline(schema, base, registry.resolver(), (base,))
+    except (referencing.exceptions.Unresolvable, RecursionError):  # pragma: no cover - checked at load time
+        return schema
+    assert isinstance(inlined, dict)
+    return inlined
+
+
+def _inline(node: Any, base: str, resolver: Any, stack: Tuple[str, ...]) -> Any:
+    if isinstance(node, list):
+        return [_inline(item, base, resolver, stack) for item in node]
+    if not isinstance(node, dict):
+        return node
+    if isinstance(node.get("$id"), str):
+        base = urljoin(base, node["$id"]).rstrip("#")
+    out: Dict[str, Any] = {}
+    for key, value in node.items():
+        if key == "$ref" and isinstance(value, str):
+            continue
+        out[key] = value if key in _NOT_SCHEMAS else _inline(value, base, resolver, stack)
+    ref = node.get("$ref")
+    if not isinstance(ref, str):
+        return out
+    target = urljoin(base, ref)
+    if target.endswith("#"):
+        target = target[:-1]
+    if target in stack:
+        out["$ref"] = target
+        return out
+    contents = resolver.lookup(target).contents
+    inner = _inline(contents, target.partition("#")[0], resolver, (*stack, target))
+    if isinstance(inner, dict):
+        inner = {k: v for k, v in inner.items() if k not in ("$schema", "$id", "$defs", "definitions", "$anchor")}
+    if isinstance(inner, dict) and all(k in _ANNOTATIONS for k in out):
+        merged = dict(inner)
+        merged.update(out)
+        return merged
+    if isinstance(inner, dict) and not set(inner) & set(out):
+        out.update(inner)  # disjoint keywords: applying both is what $ref does
+        return out
+    out["allOf"] = [*out.get("allOf", []), inner]
+    return out
+
+
 def _check_template_variables(
     validator: Any, expected: Sequence[str], instance: Any, schema: Mapping[str, Any]
 ) -> Iterator[jsonschema.exceptions.ValidationError]:
@@ -280,7 +371,7 @@ def _check_template_variables(
         return
     try:
         present = template_variables(href)
-    except Exception:  # noqa: BLE001 - any parse failure means "not a template"
+    except TemplateError:
         present = frozenset()
     if any(name not in present for name in expected):
         yield jsonschema.exceptions.ValidationError("the template lacks documented variables")
@@ -331,9 +422,9 @@ _EXPECTED = {
 }
 
 _FORMATS = {
-    "date-time": "an RFC 3339 date-time such as 2020-09-08T12:00:00Z",
-    "int64": "a 64-bit integer (out of range)",
-    "int32": "a 32-bit integer (out of range)",
+    "date-time": "is not an RFC 3339 date-time such as 2020-09-08T12:00:00Z",
+    "int64": "is outside the 64-bit integer range",
+    "int32": "is outside the 32-bit integer range",
 }
 
 
@@ -399,7 +490,7 @@ class _Locator:
                         node, type_name, i = value[index], rule.type, i + 3
                         start = i
                         continue
-                elif rule is not None and isinstance(value, dict):
+                elif rule is not None and isinstance(value, dict) and rule.array is not True:
                     node, type_name, i = value, rule.type, i + 2
                     start = i
                     continue
@@ -464,9 +555,15 @@ def _map_error(
         name = _missing_name(error)
         if name is None:
             return []
+        condition = f" (required when {schema[X_CONDITION]})" if schema.get(X_CONDITION) else ""
         if name == "_links" and schema.get(X_REQUIRED_LINKS):
             return [
-                Violation(pointer_of([*path, "_links", rel]), "required-link", f"{type_name}: required link {rel!r} is missing", type_name)
+                Violation(
+                    pointer_of([*path, "_links", rel]),
+                    "required-link",
+                    f"{type_name}: required link {rel!r} is missing{condition}",
+                    type_name,
+                )
                 for rel in schema[X_REQUIRED_LINKS]
             ]
         if name == "_embedded" and schema.get(X_REQUIRED_EMBEDDED):
@@ -483,9 +580,7 @@ def _map_error(
         rule = rule_spec.get(name, "required-property") if isinstance(rule_spec, Mapping) else str(rule_spec)
         pointer = pointer_of([*path, name])
         if rule == "required-link":
-            message = f"{type_name}: required link {name!r} is missing"
-            if len(relative) > 1:  # a conditional requirement
-                message = f"{label}: required link {name!r} is missing"
+            message = f"{type_name}: required link {name!r} is missing{condition}"
         elif rule == "required-embedded":
             message = f"{type_name}: required embedded resource {name!r} is missing"
         elif rule == "templated":
@@ -502,7 +597,7 @@ def _map_error(
         href = instance.get("href", "")
         try:
             present = sorted(template_variables(href))
-        except Exception:  # noqa: BLE001
+        except TemplateError:
             present = []
         missing = [name for name in error.validator_value if name not in present]
         return [
@@ -537,8 +632,8 @@ def _map_error(
         return [Violation(pointer, "property-type", f"{label}: expected {expected}, got {_kind(error.instance)}", type_name)]
     if keyword == "format":
         fmt = str(error.validator_value)
-        described = _FORMATS.get(fmt, f"a valid {fmt}")
-        return [Violation(pointer, "format", f"{label}: {_short(error.instance)} is not {described}", type_name)]
+        described = _FORMATS.get(fmt, f"is not a valid {fmt}")
+        return [Violation(pointer, "format", f"{label}: {_short(error.instance)} {described}", type_name)]
     if keyword == "enum":
         allowed = ", ".join(_short(v) for v in error.validator_value)
         return [Violation(pointer, "enum", f"{label}: {_short(error.instance)} is not one of {allowed}", type_name)]

@@ -91,8 +91,9 @@ _DEFAULT_LEEWAY_SHARE = 0.1
 #: An explicit leeway never exceeds this share of the lifetime.
 _MAX_LEEWAY_SHARE = 0.5
 _REDACTED = "***"
-# RFC 6750 section 2.1 b64token characters, checked before a token is put in a header.
-_B64TOKEN = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~+/=")
+# What a token may contain to go in a header: visible ASCII (RFC 6750's b64token is
+# stricter; real tokens are not always). No space, no CR/LF: no header injection.
+_TOKEN_CHARS = frozenset(chr(c) for c in range(0x21, 0x7F))
 
 _A = TypeVar("_A", bound="_ScopedAuth")
 
@@ -248,7 +249,7 @@ class BearerToken(_ScopedAuth):
     A static token cannot be renewed, so a 401 is returned as it is (the
     client raises :class:`halkit.UnauthorizedError`).
 
-    :param token: the access token (RFC 6750 ``b64token`` characters).
+    :param token: the access token (visible ASCII characters, no spaces).
     :param origins: the origins (or URLs) the token may be sent to. ``None``
         (the default) means the origin of the client's entry URL.
     :raises halkit.AuthError: if the token is empty or not a valid header value,
@@ -305,7 +306,7 @@ class OriginScoped(_ScopedAuth):
 def _check_token(token: object) -> str:
     if not isinstance(token, str) or not token:
         raise AuthError(f"a bearer token must be a non-empty str, not {type(token).__name__}")
-    if not set(token) <= _B64TOKEN:
+    if not set(token) <= _TOKEN_CHARS:
         raise AuthError("the bearer token contains characters that are not allowed in a header")
     return token
 
@@ -456,7 +457,9 @@ class ClientCredentials(_ScopedAuth):
                     "with client_secret_basic the client id and secret must be Latin-1 text; "
                     "use auth_method='client_secret_post'"
                 ) from None
-        if leeway is not None and not (isinstance(leeway, (int, float)) and leeway >= 0):
+        if leeway is not None and (
+            isinstance(leeway, bool) or not isinstance(leeway, (int, float)) or not 0 <= leeway < math.inf
+        ):
             raise AuthError("leeway must be a number of seconds >= 0")
         self.client_id = client_id
         self.auth_method = auth_method
@@ -469,13 +472,13 @@ class ClientCredentials(_ScopedAuth):
             form += [("username", client_id), ("password", client_secret)]
         for key, value in (extra_params or {}).items():
             if key in ("grant_type", "scope") or not isinstance(key, str) or not isinstance(value, str):
-                raise AuthError(f"invalid extra_params entry {key!r}: keys and values must be str, and not grant_type/scope")
+                raise AuthError(
+                    f"invalid extra_params entry {key!r}: keys and values must be str, and not grant_type/scope"
+                )
             form.append((key, value))
         self.password_fields = password_fields
         self._body = urlencode(form)
-        self._secrets = tuple(
-            s for s in {client_secret, *(v for _, v in form if v != client_id)} if len(s) >= 4
-        )
+        self._secrets = tuple(s for s in {client_secret, *(v for _, v in form if v != client_id)} if len(s) >= 4)
 
         session = OAuth2Session(
             client_id=client_id,
@@ -549,6 +552,8 @@ class ClientCredentials(_ScopedAuth):
         # The retried request, and any redirect hop built from it, is not retried again.
         hooks = request.hooks.get("response", [])
         request.hooks["response"] = [self._after_retry if h == self._on_response else h for h in hooks]
+        # The original request gets the new token too: requests builds the
+        # redirect hops of the retried response from it.
         request.headers["Authorization"] = token.header
         r.content  # noqa: B018 - drain the body so the connection can be reused
         r.close()
@@ -624,7 +629,9 @@ class ClientCredentials(_ScopedAuth):
             )
         except OAuthError as exc:
             error = self._redact(exc.error) if isinstance(exc.error, str) else None
-            description = self._redact(exc.description) if isinstance(exc.description, str) and exc.description else None
+            description = (
+                self._redact(exc.description) if isinstance(exc.description, str) and exc.description else None
+            )
             raise AuthError(
                 f"{where} {self._status_text()}refused the token request: {error}"
                 + (f": {description}" if description else ""),

@@ -169,13 +169,13 @@ class Client:
         self._headers: Dict[str, str] = {"Accept": accept}
         if headers:
             self._headers.update(headers)
-        self.origins = frozenset(
-            "%s://%s:%d" % uri.origin(o if "://" in o else f"https://{o}") for o in (origins or [entry_url])
-        )
+        origin_urls = [o if "://" in o else f"https://{o}" for o in (origins or [entry_url])]
+        #: The origins (scheme, host, port) credentials may be sent to, and crawls stay within.
+        self.origins = frozenset(uri.origin(o) for o in origin_urls)
         if auth is not None:
             from .auth import prepare_auth
 
-            auth = prepare_auth(auth, self.origins)
+            auth = prepare_auth(auth, origin_urls)
         self._auth = auth
         if isinstance(profile, str):
             from .registry import profile as load_profile
@@ -199,9 +199,12 @@ class Client:
     # -- lifecycle ---------------------------------------------------------
 
     def close(self) -> None:
-        """Close the session, if the client made it."""
+        """Close the session, if the client made it, and the auth's token session."""
         if self._owns_session:
             self.session.close()
+        close = getattr(self._auth, "close", None)
+        if callable(close):
+            close()
 
     def __enter__(self) -> "Client":
         return self
@@ -241,7 +244,7 @@ class Client:
         key = scheme.lower() + "://" + rest.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0].lower()
         settings = self._env_settings.get(key)
         if settings is None:
-            settings = self.session.merge_environment_settings(url, {}, True, None, None)
+            settings = dict(self.session.merge_environment_settings(url, {}, True, None, None))
             self._env_settings[key] = settings
         return settings
 
@@ -330,7 +333,7 @@ class Client:
                 )
             chunks.append(chunk)
         response._content = b"".join(chunks)
-        response._content_consumed = True
+        response._content_consumed = True  # type: ignore[attr-defined]
 
     @staticmethod
     def _map_exception(exc: Exception, method: str, url: str) -> HalkitError:
@@ -429,7 +432,7 @@ class Client:
             deviations = check_document(document, strict=self.strict)
         except HalkitError as exc:
             exc.args = (f"{method} {url}: {exc}",)
-            setattr(exc, "response", response)
+            exc.response = response
             raise
         if not _is_json_type(media):
             self._warn_once("content-type", f"{url} served JSON as {media or 'no Content-Type'}")
@@ -477,7 +480,7 @@ class Client:
         message = f"{resource.url}: {len(violations)} violation(s) of {profile.name}/{resource.type}: {summary}{more}"
         if self.validation == "strict":
             error = ProfileError(message, violations)
-            setattr(error, "resource", resource)
+            error.resource = resource
             raise error
         warnings.warn(message, ProfileWarning, stacklevel=5)
 

@@ -70,7 +70,8 @@ class Property:
         self.required: bool = raw.get("required") is True
         self.templated: bool = raw.get("templated") is True
         self.value: Any = raw.get("value")
-        self.type: str = raw.get("type") if isinstance(raw.get("type"), str) else "text"
+        kind = raw.get("type")
+        self.type: str = kind if isinstance(kind, str) else "text"
         self.cols: Any = raw.get("cols")
         self.rows: Any = raw.get("rows")
         self.min: Any = raw.get("min")

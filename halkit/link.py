@@ -333,7 +333,7 @@ class Links(Mapping[str, List[Link]]):
             for link in links:
                 if link.name == name:
                     return link
-            names = sorted(link.name for link in links if link.name is not None)
+            names = sorted(link.name for link in links if isinstance(link.name, str))
             raise LinkNotFoundError(
                 rel, self._links, detail=f"no link with rel {rel!r} and name {name!r} (names: {names})"
             )
@@ -344,9 +344,9 @@ class Links(Mapping[str, List[Link]]):
                 )
             return links[index]
         if len(links) != 1:
-            names = [link.name for link in links]
+            all_names = [link.name for link in links]
             raise AmbiguousLinkError(
-                f"rel {rel!r} has {len(links)} links; choose one with name= (names: {names}) or index="
+                f"rel {rel!r} has {len(links)} links; choose one with name= (names: {all_names}) or index="
             )
         return links[0]
 

@@ -5,10 +5,13 @@ Templates
 
 :func:`expand`, :func:`variables` and :func:`validate` implement RFC 6570 up
 to level 4 on top of the ``uritemplate`` package. halkit parses and checks
-every template itself (``uritemplate`` accepts almost anything), normalises
-the values, and hands each variable to :class:`uritemplate.variable.URIVariable`
-for the operator-specific layout. Where ``uritemplate`` 4.x disagrees with the
-RFC, halkit follows the RFC:
+every template itself (``uritemplate`` accepts almost anything) and caches the
+result, normalises the values, and has
+:class:`uritemplate.variable.URIVariable` lay out lists and maps. A string
+value (the hot path: ids, page numbers) is one ``quote()`` away from its
+expansion, so halkit expands it directly; the tests check that this agrees
+with ``uritemplate``. Where ``uritemplate`` 4.x disagrees with the RFC, halkit
+follows the RFC:
 
 * **Associative arrays keep their order.** ``uritemplate`` sorts the keys
   (``{keys}`` gives ``comma,%2C,dot,.,semi,%3B``); the RFC examples, and
@@ -27,6 +30,8 @@ RFC, halkit follows the RFC:
   value: ``{+v}`` with ``a b%20c`` gives ``a%20b%20c`` (``uritemplate`` leaves
   the whole value untouched as soon as it contains one triplet), and a ``%``
   that starts no triplet becomes ``%25``. A prefix never splits a triplet.
+  halkit lays out lists and maps for these two operators itself
+  (``uritemplate`` 4.1 turns their ``%2F`` into ``%252F``).
 * **Exploded path parameters with empty members** use the ``ifemp`` rule of
   the RFC's appendix A: ``{;list*}`` with ``["a", ""]`` gives ``;list=a;list``.
 * **Literals** are copied when the URI syntax allows them and pct-encoded
@@ -43,7 +48,7 @@ left out, and a list or map left empty is undefined; lists and maps may only
 hold such scalars. Anything else (bytes, sets, nested lists) is a
 :class:`~halkit.exceptions.TemplateError`. Two deliberate leniencies: literal
 characters the RFC grammar excludes but URIs can carry pct-encoded (space,
-``"``, ``<``, ``>``, ``\\``, ``^``, ````` ``, ``|``, a lone ``%``) are encoded
+``"``, ``<``, ``>``, ``\\``, ``^``, ``|``, the backquote, a lone ``%``) are encoded
 rather than refused, since real servers send them; control characters are
 refused, so a template can never smuggle CR/LF into a request line. Map keys in
 exploded named expansions (``{?keys*}``) are encoded like values, so a key can
@@ -91,9 +96,7 @@ _NOT_URI_CHAR = re.compile("%(?![0-9A-Fa-f]{2})|[^" + _UNRESERVED + _RESERVED + 
 _UNRESERVED_ONLY = re.compile("[" + _UNRESERVED + "]*\\Z")
 _TRIPLET = re.compile("%[0-9A-Fa-f]{2}")
 _CONTROL = re.compile("[\x00-\x1f\x7f]")
-_VARNAME = re.compile(
-    r"(?:[A-Za-z0-9_]|%[0-9A-Fa-f]{2})(?:\.?(?:[A-Za-z0-9_]|%[0-9A-Fa-f]{2}))*\Z"
-)
+_VARNAME = re.compile(r"(?:[A-Za-z0-9_]|%[0-9A-Fa-f]{2})(?:\.?(?:[A-Za-z0-9_]|%[0-9A-Fa-f]{2}))*\Z")
 _VARCHAR = re.compile(r"[A-Za-z0-9_.%]")
 _MAX_LENGTH = re.compile(r"[1-9][0-9]{0,3}\Z")
 
@@ -156,7 +159,12 @@ class _VarSpec:
             return self.name + ("=" + text if text else behaviour.ifemp)
         if operator == ";" and self.explode:
             return _semicolon_explode(self.name, value)
-        out: str = self._engine.expand({self.name: value})[self._engine.original]
+        if self._behaviour.allow_reserved:
+            return _reserved_composite(value, self.explode)
+        # an ordered map goes in as a list of pairs: uritemplate supports that
+        # at run time (it keeps their order) though its annotations omit it
+        pairs_or_list: Any = value
+        out: str = self._engine.expand({self.name: pairs_or_list})[self._engine.original]
         if self._cut and not out:  # defensive: uritemplate found nothing to expand
             return None
         return out[self._cut :]
@@ -165,10 +173,9 @@ class _VarSpec:
 class _Expression:
     """One ``{...}`` of a template."""
 
-    __slots__ = ("source", "operator", "behaviour", "specs")
+    __slots__ = ("operator", "behaviour", "specs")
 
-    def __init__(self, source: str, operator: str, specs: Tuple[_VarSpec, ...]) -> None:
-        self.source = source
+    def __init__(self, operator: str, specs: Tuple[_VarSpec, ...]) -> None:
         self.operator = operator
         self.behaviour = _BEHAVIOUR[operator]
         self.specs = specs
@@ -218,8 +225,7 @@ def _parse_varspec(template: str, operator: str, text: str, where: int) -> _VarS
         if not _MAX_LENGTH.match(modifier):
             raise _error(
                 template,
-                f"prefix modifier {':' + modifier!r} at position {where} must be an integer "
-                "from 1 to 9999",
+                f"prefix modifier {':' + modifier!r} at position {where} must be an integer from 1 to 9999",
             )
         prefix = int(modifier)
     elif text.endswith("*"):
@@ -245,8 +251,7 @@ def _parse_expression(template: str, body: str, start: int) -> _Expression:
     elif body[0] in _RESERVED_OPERATORS:
         raise _error(
             template,
-            f"operator {body[0]!r} at position {start + 1} is reserved for future "
-            "extensions (RFC 6570 section 2.2)",
+            f"operator {body[0]!r} at position {start + 1} is reserved for future extensions (RFC 6570 section 2.2)",
         )
     var_list = body[len(operator) :]
     if not var_list:
@@ -255,7 +260,7 @@ def _parse_expression(template: str, body: str, start: int) -> _Expression:
     for text in var_list.split(","):
         specs.append(_parse_varspec(template, operator, text, offset))
         offset += len(text) + 1
-    return _Expression("{" + body + "}", operator, tuple(specs))
+    return _Expression(operator, tuple(specs))
 
 
 def _quote_unreserved(text: str) -> str:
@@ -409,6 +414,16 @@ def _semicolon_explode(name: str, value: Union[List[str], List[Tuple[str, str]]]
     return ";".join(parts)
 
 
+def _reserved_composite(value: Union[List[str], List[Tuple[str, str]]], explode: bool) -> str:
+    """``{+name}`` and ``{#name}`` of a list or map whose members _normalise encoded.
+
+    uritemplate 4.1 pct-encodes the ``%`` of such members again (``%2F`` becomes
+    ``%252F``); 4.2 does not. Doing the layout here keeps halkit right on both.
+    """
+    pair = "=" if explode else ","
+    return ",".join(pair.join(member) if isinstance(member, tuple) else member for member in value)
+
+
 # --------------------------------------------------------------------------
 # Public template API
 
@@ -471,10 +486,7 @@ def expand(template: str, variables: Optional[Mapping[str, Any]] = None, /, **kw
     else:
         values = variables
     try:
-        return "".join(
-            part if isinstance(part, str) else part.expand(values, template)
-            for part in parsed.parts
-        )
+        return "".join(part if isinstance(part, str) else part.expand(values, template) for part in parsed.parts)
     except TemplateError:
         raise
     except (UnicodeError, ValueError, TypeError, KeyError, LookupError, AttributeError) as exc:
@@ -650,9 +662,7 @@ def check_scheme(url: str) -> None:
         )
     scheme = parts.scheme.lower()
     if scheme not in _DEFAULT_PORTS:
-        raise UnsafeURLError(
-            f"refusing {scheme + ':'!r} URL: only http and https URLs are allowed"
-        )
+        raise UnsafeURLError(f"refusing {scheme + ':'!r} URL: only http and https URLs are allowed")
     if not parts.authority or not parts.authority.rpartition("@")[2]:
         raise UnsafeURLError(f"refusing URL {_redacted(url)}: it has no host")
 
@@ -730,7 +740,8 @@ def normalize(url: str) -> str:
             bracketed = authority.rpartition("@")[2].startswith("[")
         except ValueError:
             host, port, bracketed = authority.rpartition("@")[2], "", False
-        host = _normalise_pct(host.lower())
+        # decode first (%45 is "E"), then lowercase all but the triplets' hex
+        host = _TRIPLET.sub(lambda m: m.group().upper(), _normalise_pct(host).lower())
         if bracketed:
             host = "[" + host + "]"
         if port.isascii() and port.isdigit():

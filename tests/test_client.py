@@ -11,6 +11,7 @@ import requests
 
 import halkit
 from halkit import Client
+
 from server import Request, TestServer
 
 HAL = {"Content-Type": "application/hal+json"}

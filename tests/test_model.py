@@ -365,5 +365,5 @@ def test_hal_forms_values_are_checked() -> None:
 def test_malformed_hal_forms(templates: object, pointer: str) -> None:
     res = parse({"_templates": templates})
     with pytest.raises(HalFormatError) as info:
-        res.templates
+        _ = res.templates
     assert info.value.pointer == pointer

@@ -28,13 +28,15 @@ from authlib.oauth2.rfc6749 import (
     OAuth2Request,
     ResourceProtector,
     TokenMixin,
+    grants,
 )
-from authlib.oauth2.rfc6749 import grants
 from authlib.oauth2.rfc6749.errors import (
     InsecureTransportError,
+    InvalidClientError,
     InvalidRequestError,
     MissingAuthorizationError,
     OAuth2Error,
+    UnsupportedGrantTypeError,
     UnsupportedTokenTypeError,
 )
 from authlib.oauth2.rfc6750 import BearerTokenValidator, InvalidTokenError
@@ -225,9 +227,7 @@ class TokenEndpoint(AuthorizationServer):  # type: ignore[misc]
     :param scope: the ``scope`` of every token.
     """
 
-    def __init__(
-        self, client_id: str, client_secret: str, store: TokenStore, *, lifetime: float, scope: str
-    ) -> None:
+    def __init__(self, client_id: str, client_secret: str, store: TokenStore, *, lifetime: float, scope: str) -> None:
         super().__init__()
         self._client = _Client(client_id, client_secret)
         self._store = store
@@ -271,6 +271,15 @@ class TokenEndpoint(AuthorizationServer):  # type: ignore[misc]
     def handle_response(self, status: int, body: Any, headers: Sequence[Tuple[str, str]]) -> Response:
         """Serialise authlib's ``(status, body, headers)`` as a JSON answer."""
         return _json_response(status, body, headers)
+
+    def handle_error_response(self, request: Any, error: OAuth2Error) -> Response:
+        """Answer an RFC 6749 section 5.2 error, with plain descriptions."""
+        if isinstance(error, InvalidClientError):
+            error.description = "Bad client credentials"
+        elif isinstance(error, UnsupportedGrantTypeError):
+            error.description = "Only grant_type=client_credentials is supported"
+        result: Response = super().handle_error_response(request, error)
+        return result
 
     # -- entry point ----------------------------------------------------------
 
@@ -349,4 +358,3 @@ class BearerGuard:
             status, body, error_headers = error()
             return _json_response(status, body, error_headers)
         return None
-

@@ -177,7 +177,6 @@ class _Handler(BaseHTTPRequestHandler):
             "wsgi.multithread": True,
             "wsgi.multiprocess": False,
             "wsgi.run_once": False,
-            "halkit.connection_id": id(self.connection),
         }
         for name, value in self.headers.items():
             key = "HTTP_" + name.upper().replace("-", "_")
@@ -275,9 +274,7 @@ class WSGIServer(ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 128
 
-    def __init__(
-        self, address: Tuple[str, int], app: WSGIApp, *, idle_timeout: Optional[float] = 120.0
-    ) -> None:
+    def __init__(self, address: Tuple[str, int], app: WSGIApp, *, idle_timeout: Optional[float] = 120.0) -> None:
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
         self.app = app

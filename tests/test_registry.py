@@ -1,0 +1,452 @@
+"""halkit.registry: loading, broken profiles, the registry, validation modes, clients."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import json
+import pathlib
+import sys
+import threading
+from types import MappingProxyType
+from typing import Any, Dict, Iterator, List
+
+import pytest
+
+import halkit
+from halkit import registry
+from halkit.registry import Profile, ProfileRegistry, Violation, profile, profiles
+from halkit.violations import format_checker, is_rfc3339_date_time
+from oauth_server import OAuthServer
+
+BASE = "https://example.test/profiles/mini/"
+
+
+def manifest(**changes: Any) -> Dict[str, Any]:
+    data: Dict[str, Any] = {
+        "name": "mini",
+        "base_uri": BASE,
+        "entry": {"type": "root", "environments": {"local": {"entry_url": "http://127.0.0.1/api"}}},
+        "types": {
+            "root": {"links": {"self": {"required": True, "target": "root"}, "things": {"target": "thing-list"}}},
+            "thing": {
+                "schema": "thing.json",
+                "links": {
+                    "self": {"required": True, "methods": ["GET", "DELETE"], "target": "thing"},
+                    "search": {"templated": True, "variables": ["q"], "target": "thing-list"},
+                },
+            },
+            "thing-list": {"links": {"self": {"required": True}}, "embedded": {"things": {"type": "thing", "array": True}}},
+        },
+    }
+    data.update(changes)
+    return data
+
+
+THING = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "$id": BASE + "thing.json",
+    "type": "object",
+    "required": ["id"],
+    "properties": {"id": {"$ref": "common.json#/$defs/id"}, "label": {"type": "string"}},
+}
+COMMON = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "$id": BASE + "common.json",
+    "$defs": {"id": {"type": "integer", "format": "int64"}},
+}
+
+
+def write_profile(folder: pathlib.Path, files: Dict[str, Any]) -> pathlib.Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, content in files.items():
+        text = content if isinstance(content, str) else json.dumps(content)
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def mini(tmp_path: pathlib.Path) -> pathlib.Path:
+    return write_profile(tmp_path / "mini", {"profile.json": manifest(), "thing.json": THING, "common.json": COMMON})
+
+
+# -- finding profiles ---------------------------------------------------------
+
+
+def test_installed_profiles() -> None:
+    assert "chatkitty" in profiles()
+    assert profile("chatkitty") is profile("chatkitty")  # cached
+    assert profile("chatkitty").name == "chatkitty"
+
+
+def test_unknown_name_lists_the_installed_profiles() -> None:
+    with pytest.raises(halkit.ProfileNotFoundError, match="unknown profile 'nope'.*chatkitty") as info:
+        profile("nope")
+    assert isinstance(info.value, LookupError) and isinstance(info.value, halkit.ProfileError)
+
+
+def test_load_from_a_directory(mini: pathlib.Path) -> None:
+    loaded = profile(str(mini))
+    assert loaded.name == "mini" and loaded.types == ["root", "thing", "thing-list"]
+    assert profile(mini) is loaded  # PathLike, cached by path
+    assert profile(str(mini / "profile.json")) is loaded
+    assert Profile.from_directory(mini).types == loaded.types
+
+
+def test_missing_directory(tmp_path: pathlib.Path) -> None:
+    with pytest.raises(halkit.ProfileNotFoundError, match="no such profile directory"):
+        profile(str(tmp_path / "absent"))
+    with pytest.raises(halkit.ProfileNotFoundError, match="no profile.json"):
+        profile(str(tmp_path))
+
+
+def test_registry_is_immutable(mini: pathlib.Path) -> None:
+    base = ProfileRegistry.discover()
+    extended = base.with_profile(Profile.from_directory(mini))
+    assert "mini" in extended and "mini" not in base
+    assert extended.names() == sorted([*base.names(), "mini"])
+    assert extended.get("mini").name == "mini"
+    assert len(extended) == len(base) + 1 and list(extended) == extended.names()
+
+
+class _FakeEntryPoint(importlib.metadata.EntryPoint):
+    pass
+
+
+@pytest.fixture
+def plugin(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[List[Any]]:
+    """A package on sys.path shipping a profile, and entry points naming it."""
+    package = tmp_path / "site" / "acme_halkit"
+    write_profile(package, {"__init__.py": "", "profile.json": manifest(name="acme"), "thing.json": THING, "common.json": COMMON})
+    write_profile(tmp_path / "site", {"acme_paths.py": f"FOLDER = {str(package)!r}\nBROKEN = 42\n"})
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
+    points: List[Any] = []
+    monkeypatch.setattr(registry, "_entry_points", lambda group: list(points) if group == registry.ENTRY_POINT_GROUP else [])
+    yield points
+    for name in ("acme_halkit", "acme_paths"):
+        sys.modules.pop(name, None)
+
+
+def ep(name: str, value: str) -> importlib.metadata.EntryPoint:
+    return importlib.metadata.EntryPoint(name=name, value=value, group=registry.ENTRY_POINT_GROUP)
+
+
+def test_entry_point_to_a_package(plugin: List[Any]) -> None:
+    plugin.append(ep("acme", "acme_halkit"))
+    found = ProfileRegistry.discover()
+    assert "acme" in found.names() and "chatkitty" in found.names()
+    assert found.get("acme").name == "acme"
+
+
+def test_entry_point_to_a_path(plugin: List[Any]) -> None:
+    plugin.append(ep("acme", "acme_paths:FOLDER"))
+    assert ProfileRegistry.discover().get("acme").types == ["root", "thing", "thing-list"]
+
+
+def test_default_registry_refresh(plugin: List[Any]) -> None:
+    plugin.append(ep("acme", "acme_halkit"))
+    try:
+        assert "acme" in registry.default_registry(refresh=True).names()
+        assert "acme" in profiles()
+    finally:
+        plugin.clear()
+        registry.default_registry(refresh=True)
+    assert "acme" not in profiles()
+
+
+def test_shipped_profiles_win_over_entry_points(plugin: List[Any]) -> None:
+    plugin.append(ep("chatkitty", "acme_halkit"))
+    assert ProfileRegistry.discover().get("chatkitty").name == "chatkitty"
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("acme_halkit", "names the profile 'acme', but it is registered as 'other'"),
+        ("acme_paths:BROKEN", "resolves to int"),
+        ("no_such_module_xyz", "cannot be loaded"),
+    ],
+)
+def test_broken_entry_points(plugin: List[Any], value: str, message: str) -> None:
+    plugin.append(ep("other", value))
+    with pytest.raises(halkit.ProfileError, match=message):
+        ProfileRegistry.discover().get("other")
+
+
+# -- broken profiles ----------------------------------------------------------
+
+
+def broken(tmp_path: pathlib.Path, **files: Any) -> str:
+    contents: Dict[str, Any] = {"profile.json": manifest(), "thing.json": THING, "common.json": COMMON}
+    for name, content in files.items():
+        key = name.replace("_json", ".json")
+        if content is None:
+            contents.pop(key, None)
+        else:
+            contents[key] = content
+    folder = write_profile(tmp_path / "broken", contents)
+    with pytest.raises(halkit.ProfileError) as info:
+        Profile.from_directory(folder)
+    return str(info.value)
+
+
+def test_invalid_json_manifest(tmp_path: pathlib.Path) -> None:
+    message = broken(tmp_path, profile_json='{"name": "mini",\n  oops}')
+    assert "broken/profile.json: invalid JSON" in message and "line 2" in message
+
+
+def test_invalid_json_schema_file(tmp_path: pathlib.Path) -> None:
+    message = broken(tmp_path, thing_json="{")
+    assert "broken/thing.json: invalid JSON" in message
+
+
+def test_manifest_breaking_the_meta_schema(tmp_path: pathlib.Path) -> None:
+    bad = manifest()
+    bad["types"]["thing"]["links"]["self"]["methods"] = ["FETCH"]
+    bad["colour"] = "blue"
+    message = broken(tmp_path, profile_json=bad)
+    assert "broken/profile.json: not a valid profile manifest" in message
+    assert "/types/thing/links/self/methods/0" in message and "'FETCH'" in message
+    assert "colour" in message
+
+
+def test_schema_file_breaking_the_2020_12_meta_schema(tmp_path: pathlib.Path) -> None:
+    message = broken(tmp_path, thing_json={**THING, "required": "id"})
+    assert "broken/thing.json: not a valid JSON Schema 2020-12 document" in message and "/required" in message
+
+
+def test_dangling_ref_in_a_schema_file(tmp_path: pathlib.Path) -> None:
+    thing = json.loads(json.dumps(THING))
+    thing["properties"]["id"] = {"$ref": "common.json#/$defs/identifier"}
+    message = broken(tmp_path, thing_json=thing)
+    assert "broken/thing.json: at /properties/id/$ref" in message and "common.json#/$defs/identifier" in message
+    assert "does not resolve" in message
+
+
+def test_ref_to_a_missing_file(tmp_path: pathlib.Path) -> None:
+    message = broken(tmp_path, common_json=None)
+    assert "broken/thing.json" in message and "nothing has the URI" in message
+
+
+def test_dangling_type_schema(tmp_path: pathlib.Path) -> None:
+    bad = manifest()
+    bad["types"]["thing"]["schema"] = "thing.json#/$defs/nothing"
+    message = broken(tmp_path, profile_json=bad)
+    assert "broken/profile.json: at /types/thing/schema" in message
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (lambda m: m["types"]["root"]["links"]["things"].update(target="widgets"), "'widgets' is not a declared type"),
+        (lambda m: m["entry"].update(type="nothing"), "the entry type 'nothing' is not a declared type"),
+        (lambda m: m["entry"].update(default_environment="prod"), "'prod' is not one of the environments"),
+        (lambda m: m["types"]["thing-list"]["embedded"]["things"].update(type="gizmo"), "'gizmo' is not a declared type"),
+        (lambda m: m["types"]["thing"]["links"]["self"].update(responses={"POST": "thing"}), "POST is not one of the rel's methods"),
+        (lambda m: m.update(auth={"type": "oauth2-client-credentials"}), "oauth2 needs a token_url"),
+    ],
+)
+def test_inconsistent_manifests(tmp_path: pathlib.Path, change: Any, expected: str) -> None:
+    bad = manifest()
+    change(bad)
+    assert expected in broken(tmp_path, profile_json=bad)
+
+
+@pytest.mark.parametrize(
+    ("schema", "expected"),
+    [
+        ({k: v for k, v in THING.items() if k != "$id"}, "needs an absolute $id"),
+        ({**THING, "$schema": "http://json-schema.org/draft-07/schema#"}, "profiles use JSON Schema 2020-12"),
+        ({**COMMON}, "is also the $id of"),
+        ([1, 2], "must hold a JSON object"),
+    ],
+)
+def test_bad_schema_files(tmp_path: pathlib.Path, schema: Any, expected: str) -> None:
+    assert expected in broken(tmp_path, thing_json=schema)
+
+
+# -- validating ---------------------------------------------------------------
+
+
+def test_validate_a_mini_profile(mini: pathlib.Path) -> None:
+    p = Profile.from_directory(mini)
+    thing = {"id": 1, "_links": {"self": {"href": "/t/1"}, "search": {"href": "/t{?q}", "templated": True}}}
+    assert p.validate(thing, "thing") == []
+    page = {"_links": {"self": {"href": "/t"}}, "_embedded": {"things": [thing, {"id": 2**64, "_links": {}}]}}
+    assert [(v.pointer, v.rule, v.type) for v in p.validate(page, "thing-list")] == [
+        ("/_embedded/things/1/_links/self", "required-link", "thing"),
+        ("/_embedded/things/1/id", "format", "thing"),
+    ]
+    page["_embedded"]["things"] = thing  # the profile says: an array
+    assert [(v.pointer, v.rule) for v in p.validate(page, "thing-list")] == [("/_embedded/things", "embedded-type")]
+
+
+def test_validate_unknown_type_names_the_known_ones() -> None:
+    with pytest.raises(halkit.ProfileError, match="no type 'users'; its types are: api-root, application"):
+        profile("chatkitty").validate({}, "users")
+
+
+def test_validate_accepts_mappings_and_resources() -> None:
+    ck = profile("chatkitty")
+    doc = {"token": "abc"}
+    assert ck.validate(MappingProxyType(doc), "user-token") == []
+    assert ck.validate(MappingProxyType({"token": 1}), "user-token")[0].rule == "property-type"
+
+    class Resourceish:
+        def to_dict(self) -> Dict[str, Any]:
+            return {"token": 5}
+
+    assert [v.pointer for v in ck.validate(Resourceish(), "user-token")] == ["/token"]
+    from halkit.resource import parse
+
+    assert ck.validate(parse({"token": "x", "_links": {}}), "user-token") == []
+
+
+def test_documents_that_are_not_objects() -> None:
+    violations = profile("chatkitty").validate([1, 2], "user")
+    assert violations == [Violation("", "document-type", "user: expected a JSON object, got an array", "user")]
+    assert str(violations[0]) == "/: user: expected a JSON object, got an array [document-type]"
+
+
+def test_violation_is_frozen_and_serialisable() -> None:
+    violation = Violation("/a", "enum", "x.a: bad", "x")
+    with pytest.raises(AttributeError):
+        violation.rule = "other"  # type: ignore[misc]
+    assert violation.to_dict() == {"pointer": "/a", "rule": "enum", "message": "x.a: bad", "type": "x"}
+    assert json.dumps(violation.to_dict())
+
+
+def test_pointers_escape_slash_and_tilde(mini: pathlib.Path) -> None:
+    p = Profile.from_directory(mini)
+    thing = {"id": 1, "_links": {"self": {"href": "/1"}, "a/b~c": {"href": 3}}}
+    assert [v.pointer for v in p.validate(thing, "thing")] == ["/_links/a~1b~0c/href"]
+
+
+def test_validators_compile_once_per_type_and_are_thread_safe() -> None:
+    p = Profile.from_directory(pathlib.Path(profile("chatkitty").origin))
+    results: List[Any] = []
+
+    def work() -> None:
+        results.append(p.validate({"token": "t"}, "user-token"))
+
+    threads = [threading.Thread(target=work) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == [[]] * 8
+    assert list(p._validators) == ["user-token"]  # noqa: SLF001
+    first = p._validators["user-token"]  # noqa: SLF001
+    p.validate({"token": "u"}, "user-token")
+    assert p._validators["user-token"] is first  # noqa: SLF001
+
+
+def test_no_network_refs_in_generated_schemas() -> None:
+    ck = profile("chatkitty")
+    text = json.dumps([ck.schema(t) for t in ck.types])
+    assert "$ref" in text
+    refs = {ref for t in ck.types for ref in _refs(ck.schema(t))}
+    resolver = ck.registry.resolver()
+    for ref in refs:
+        resolver.lookup(ref)  # all resolve offline, from the profile's own registry
+
+
+def _refs(node: Any) -> Iterator[str]:
+    if isinstance(node, dict):
+        if isinstance(node.get("$ref"), str):
+            yield node["$ref"]
+        for value in node.values():
+            yield from _refs(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _refs(value)
+
+
+def test_infer_types() -> None:
+    ck = profile("chatkitty")
+    assert ck.infer_types({"token": "x"}) == ["user-token"]
+    empty_page = {"_links": {"self": {"href": "/x"}}, "page": {"size": 0}}
+    assert set(ck.infer_types(empty_page)) == {"user-page", "channel-page", "user-token-page", "push-notification-credential-page", "message-page"}
+    broken_user = {"id": "1", "name": "n", "displayName": "d", "_links": {"self": {"href": "/u"}, "channels": {"href": "/c"}, "application": {"href": "/a"}}}
+    assert ck.infer_types(broken_user) == ["user"]  # the best description, even with a violation
+    ranked = ck.rank_types(broken_user)
+    assert ranked[0][0] == "user" and [v.pointer for v in ranked[0][1]] == ["/id"]
+
+
+# -- modes --------------------------------------------------------------------
+
+
+def test_enforce_modes() -> None:
+    ck = profile("chatkitty")
+    bad = {"token": 1}
+    with pytest.raises(halkit.ProfileError, match="1 violation.*user-token.*/token") as info:
+        ck.enforce(bad, "user-token")
+    assert [v.pointer for v in info.value.violations] == ["/token"]
+    with pytest.warns(halkit.ProfileWarning, match="/token"):
+        assert len(ck.enforce(bad, "user-token", "warn")) == 1
+    assert ck.enforce(bad, "user-token", "off") == []
+    assert ck.enforce({"token": "t"}, "user-token") == []
+    with pytest.raises(halkit.ProfileError, match="unknown validation mode 'loud'"):
+        ck.enforce(bad, "user-token", "loud")
+
+
+# -- format checks ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "ok"),
+    [
+        ("1985-04-12T23:20:50.52Z", True),
+        ("1996-12-19T16:39:57-08:00", True),
+        ("1990-12-31T23:59:60Z", True),
+        ("2020-09-08t12:00:00z", True),
+        ("2021-02-29T00:00:00Z", False),
+        ("2020-09-08T12:60:00Z", False),
+        ("2020-09-08T12:00:00+24:00", False),
+        ("2020-09-08", False),
+        ("", False),
+    ],
+)
+def test_rfc3339(value: str, ok: bool) -> None:
+    assert is_rfc3339_date_time(value) is ok
+
+
+def test_format_checker_ignores_other_types_and_formats() -> None:
+    checker = format_checker()
+    assert checker.conforms(12, "date-time") and checker.conforms("x", "int64")
+    assert checker.conforms("not an email", "email")
+    assert not checker.conforms(2**31, "int32") and checker.conforms(2**31 - 1, "int32")
+    assert checker.conforms(True, "int64")
+
+
+# -- clients ------------------------------------------------------------------
+
+
+def test_client_from_the_profile_sends_the_seed_token_request() -> None:
+    ck = profile("chatkitty")
+    with OAuthServer(require_password_fields=True, protected=True) as server:
+        client = ck.client("acme", "acmesecret", entry_url=server.url("/api/root"), token_url=server.token_url, validation="off")
+        try:
+            assert client.entry_url == server.url("/api/root")
+            assert client.profile is ck and client.validation == "off"
+            client.get(server.url("/api/anything"))
+        finally:
+            client.close()
+        assert len(server.token_requests) == 1
+        form = server.token_requests[0].form
+        assert form["grant_type"] == ["client_credentials"]
+        assert form["username"] == ["acme"] and form["password"] == ["acmesecret"]
+        assert "acmesecret" not in repr(client)
+
+
+def test_client_defaults_and_errors() -> None:
+    ck = profile("chatkitty")
+    client = ck.client(environment="staging")
+    try:
+        assert client.entry_url == "https://staging-api.chatkitty.com/v1"
+        assert client.validation == "strict"
+    finally:
+        client.close()
+    with pytest.raises(halkit.ProfileError, match="no environment 'qa'; its environments are: production, staging"):
+        ck.client("a", "b", environment="qa")
+    with pytest.raises(halkit.ProfileError, match="both client_id and client_secret"):
+        ck.client("a")

@@ -19,7 +19,7 @@ Private module: the public surface is :mod:`halkit.registry`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, FrozenSet, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
 from urllib.parse import quote, urljoin
 
 import jsonschema
@@ -80,7 +80,7 @@ class LinkRule:
     rel: str
     required: bool = False
     required_when: Mapping[str, Tuple[Any, ...]] = field(default_factory=dict)
-    methods: frozenset = frozenset({"GET"})  # type: ignore[type-arg]
+    methods: FrozenSet[str] = frozenset({"GET"})
     target: Optional[str] = None
     responses: Mapping[str, Optional[str]] = field(default_factory=dict)
     templated: bool = False
@@ -134,7 +134,7 @@ def type_schema_uri(profile: str, type_name: str) -> str:
     return f"urn:halkit:profile:{quote(profile, safe='')}:type:{quote(type_name, safe='')}"
 
 
-def template_variables(href: str) -> frozenset:  # type: ignore[type-arg]
+def template_variables(href: str) -> FrozenSet[str]:
     """Return the names of the variables of a URI template (RFC 6570).
 
     :param href: the template.
@@ -259,9 +259,7 @@ def compile_type_schema(profile: str, definition: TypeDefinition) -> Dict[str, A
                     X_REQUIRED_LINKS: [rel],
                     X_CONDITION: when,
                     "required": ["_links"],
-                    "properties": {
-                        "_links": {X_REQUIRED_RULE: "required-link", X_CONDITION: when, "required": [rel]}
-                    },
+                    "properties": {"_links": {X_REQUIRED_RULE: "required-link", X_CONDITION: when, "required": [rel]}},
                 },
             }
         )
@@ -289,7 +287,9 @@ def compile_type_schema(profile: str, definition: TypeDefinition) -> Dict[str, A
 
 
 _NOT_SCHEMAS = frozenset({"const", "enum", "default", "examples"})
-_ANNOTATIONS = frozenset({"description", "title", "$comment", "examples", "default", "deprecated", "readOnly", "writeOnly"})
+_ANNOTATIONS = frozenset(
+    {"description", "title", "$comment", "examples", "default", "deprecated", "readOnly", "writeOnly"}
+)
 
 
 def _uses_dynamic_refs(node: Any) -> bool:
@@ -385,7 +385,9 @@ def validator_class() -> Any:
     return _VALIDATOR
 
 
-_VALIDATOR = jsonschema.validators.extend(Draft202012Validator, {X_VARIABLES: _check_template_variables})
+_VALIDATOR = jsonschema.validators.extend(  # type: ignore[no-untyped-call]
+    Draft202012Validator, {X_VARIABLES: _check_template_variables}
+)
 
 
 # --------------------------------------------------------------------------- #
@@ -599,7 +601,8 @@ def _map_error(
             present = sorted(template_variables(href))
         except TemplateError:
             present = []
-        missing = [name for name in error.validator_value if name not in present]
+        expected: Any = error.validator_value
+        missing = [name for name in expected if name not in present]
         return [
             Violation(
                 pointer_of([*path, "href"]),
@@ -611,7 +614,9 @@ def _map_error(
         ]
     if keyword == "type" and not relative:
         return [
-            Violation(pointer, "document-type", f"{type_name}: expected a JSON object, got {_kind(error.instance)}", type_name)
+            Violation(
+                pointer, "document-type", f"{type_name}: expected a JSON object, got {_kind(error.instance)}", type_name
+            )
         ]
     rule = schema.get(X_RULE)
     if rule == "templated":
@@ -629,19 +634,31 @@ def _map_error(
     if keyword == "type":
         wanted = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
         expected = " or ".join(_EXPECTED.get(str(w), str(w)) for w in wanted)
-        return [Violation(pointer, "property-type", f"{label}: expected {expected}, got {_kind(error.instance)}", type_name)]
+        return [
+            Violation(pointer, "property-type", f"{label}: expected {expected}, got {_kind(error.instance)}", type_name)
+        ]
     if keyword == "format":
         fmt = str(error.validator_value)
         described = _FORMATS.get(fmt, f"is not a valid {fmt}")
         return [Violation(pointer, "format", f"{label}: {_short(error.instance)} {described}", type_name)]
     if keyword == "enum":
-        allowed = ", ".join(_short(v) for v in error.validator_value)
+        values: Any = error.validator_value
+        allowed = ", ".join(_short(v) for v in values)
         return [Violation(pointer, "enum", f"{label}: {_short(error.instance)} is not one of {allowed}", type_name)]
     if keyword == "const":
         return [
-            Violation(pointer, "enum", f"{label}: must be {_short(error.validator_value)}, got {_short(error.instance)}", type_name)
+            Violation(
+                pointer,
+                "enum",
+                f"{label}: must be {_short(error.validator_value)}, got {_short(error.instance)}",
+                type_name,
+            )
         ]
-    return [Violation(pointer, str(rule) if isinstance(rule, str) else "property-value", _value_message(error, label), type_name)]
+    return [
+        Violation(
+            pointer, str(rule) if isinstance(rule, str) else "property-value", _value_message(error, label), type_name
+        )
+    ]
 
 
 def _sort_key(violation: Violation) -> Tuple[Any, ...]:

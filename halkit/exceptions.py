@@ -12,6 +12,7 @@ keep idiomatic ``except`` clauses working too.
     ├── AmbiguousLinkError (LookupError)    several links and no selector
     ├── TemplateError (ValueError)          malformed RFC 6570 template
     ├── UnsafeURLError (ValueError)         scheme other than http(s)
+    ├── EmulatorError                       the emulator cannot start, or is misused
     ├── FormError (ValueError)              HAL-FORMS values that the template refuses
     ├── ProfileError                        broken profile, or violations in strict mode
     │   └── ProfileNotFoundError (LookupError)
@@ -55,6 +56,7 @@ __all__ = [
     "TemplateError",
     "UnsafeURLError",
     "FormError",
+    "EmulatorError",
     "ProfileError",
     "ProfileNotFoundError",
     "AuthError",
@@ -136,6 +138,10 @@ class UnsafeURLError(HalkitError, ValueError):
 
 class FormError(HalkitError, ValueError):
     """Values submitted to a HAL-FORMS template break its rules (required, regex, readOnly...)."""
+
+
+class EmulatorError(HalkitError):
+    """The built-in emulator cannot start (port busy...) or is misconfigured or misused."""
 
 
 class ProfileError(HalkitError):

@@ -61,7 +61,6 @@ from typing import (
     Any,
     Dict,
     FrozenSet,
-    Iterable,
     Iterator,
     List,
     Mapping,
@@ -86,7 +85,6 @@ from ._typeschema import (
     compile_type_schema,
     inline_refs,
     pointer_of,
-    type_schema_uri,
     validator_class,
     violations_from_errors,
 )
@@ -346,7 +344,9 @@ class Profile:
         for name, definition in self._definitions.items():
             schema = compile_type_schema(self.name, definition)
             self._type_schemas[name] = schema
-            resources.append((schema["$id"], referencing.Resource.from_contents(schema, referencing.jsonschema.DRAFT202012)))
+            resources.append(
+                (schema["$id"], referencing.Resource.from_contents(schema, referencing.jsonschema.DRAFT202012))
+            )
         self._registry = self._registry.with_resources(resources).crawl()
         self._documented = {name: self._documented_names(definition) for name, definition in self._definitions.items()}
         self._validators: Dict[str, Any] = {}
@@ -467,7 +467,9 @@ class Profile:
                 raise ProfileError(f"{label}: a schema file must hold a JSON object")
             dialect = contents.get("$schema", DRAFT_2020_12)
             if dialect.rstrip("#") != DRAFT_2020_12:
-                raise ProfileError(f"{label}: $schema is {dialect!r}; profiles use JSON Schema 2020-12 ({DRAFT_2020_12})")
+                raise ProfileError(
+                    f"{label}: $schema is {dialect!r}; profiles use JSON Schema 2020-12 ({DRAFT_2020_12})"
+                )
             problems = _schema_errors(meta, contents)
             if problems:
                 raise ProfileError(f"{label}: not a valid JSON Schema 2020-12 document: " + "; ".join(problems))
@@ -478,7 +480,9 @@ class Profile:
             if schema_id in ids:
                 raise ProfileError(f"{label}: $id {schema_id!r} is also the $id of {ids[schema_id]}")
             ids[schema_id] = file_name
-            resources.append((schema_id, referencing.Resource.from_contents(contents, referencing.jsonschema.DRAFT202012)))
+            resources.append(
+                (schema_id, referencing.Resource.from_contents(contents, referencing.jsonschema.DRAFT202012))
+            )
         self._schema_files = MappingProxyType(dict(ids))
         registry: referencing.Registry = referencing.Registry()  # type: ignore[type-arg]
         return registry.with_resources(resources).crawl()
@@ -739,7 +743,9 @@ class Profile:
             warnings.warn(message, ProfileWarning, stacklevel=stacklevel + 1)
         return violations
 
-    def check_method(self, type: str, rel: str, method: str, validation: str = "strict", *, stacklevel: int = 2) -> None:
+    def check_method(
+        self, type: str, rel: str, method: str, validation: str = "strict", *, stacklevel: int = 2
+    ) -> None:
         """Refuse (strict) or warn about a method the profile does not document for a rel.
 
         An undocumented rel refuses nothing.
@@ -1042,4 +1048,3 @@ def profile(name_or_path: Union[str, "os.PathLike[str]"]) -> Profile:
 def profiles() -> List[str]:
     """Return the names of the installed profiles, sorted."""
     return default_registry().names()
-

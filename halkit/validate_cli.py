@@ -104,7 +104,12 @@ def add_check_profiles_arguments(parser: argparse.ArgumentParser) -> None:
     :param parser: the (sub)parser.
     """
     parser.add_argument(
-        "--profile", "-p", action="append", dest="profiles", metavar="NAME", help="a profile name or folder (repeatable; default: all installed)"
+        "--profile",
+        "-p",
+        action="append",
+        dest="profiles",
+        metavar="NAME",
+        help="a profile name or folder (repeatable; default: all installed)",
     )
     parser.add_argument("--examples", metavar="DIR", help="validate the examples under DIR (see the module docs)")
 
@@ -126,8 +131,10 @@ def _documents(text: str, source: str) -> List[Tuple[Optional[int], Any]]:
     except json.JSONDecodeError as whole:
         lines = [(number, line) for number, line in enumerate(text.splitlines(), 1) if line.strip()]
         if len(lines) < 2:
-            raise _InputError(f"{source}: invalid JSON: {whole.msg} (line {whole.lineno}, column {whole.colno})") from whole
-        documents = []
+            raise _InputError(
+                f"{source}: invalid JSON: {whole.msg} (line {whole.lineno}, column {whole.colno})"
+            ) from whole
+        documents: List[Tuple[Optional[int], Any]] = []
         for number, line in lines:
             try:
                 documents.append((number, json.loads(line)))
@@ -266,15 +273,15 @@ def run_check_profiles(args: argparse.Namespace, stdout: IO[str], stderr: IO[str
             stderr.write(f"halkit check-profiles: {root}: no such directory\n")
             return EXIT_USAGE
         for profile_name, folder in _example_sets(root):
-            profile = loaded.get(profile_name)
-            if profile is None:
+            target = loaded.get(profile_name)
+            if target is None:
                 try:
-                    profile = registry.get(profile_name)
+                    target = registry.get(profile_name)
                 except ProfileError as exc:
                     problems += 1
                     stdout.write(f"FAIL {folder}: examples for profile {profile_name!r}: {exc}\n")
                     continue
-            problems += _check_examples(profile, folder, stdout)
+            problems += _check_examples(target, folder, stdout)
     return EXIT_VIOLATIONS if problems else EXIT_OK
 
 

@@ -83,9 +83,7 @@ class Violation:
         return f"{self.pointer or '/'}: {self.message} [{self.rule}]"
 
 
-_DATE_TIME = re.compile(
-    r"^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-](\d{2}):(\d{2}))$"
-)
+_DATE_TIME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-](\d{2}):(\d{2}))$")
 
 _INT64_MIN = -(2**63)
 _INT64_MAX = 2**63 - 1

@@ -221,7 +221,13 @@ def test_file_messages(ck: Profile) -> None:
     message["type"] = "SYSTEM_FILE"
     del message["body"]
     assert found(ck.validate(message, "message")) == [("/file", "required-property")]
-    message["file"] = {"type": "EXTERNAL", "url": "https://example.com/a.png", "name": "a.png", "contentType": "image/png", "size": 5393}
+    message["file"] = {
+        "type": "EXTERNAL",
+        "url": "https://example.com/a.png",
+        "name": "a.png",
+        "contentType": "image/png",
+        "size": 5393,
+    }
     assert ck.validate(message, "message") == []
     message["file"]["type"] = "LINKED"
     assert found(ck.validate(message, "message")) == [("/file/type", "enum")]
@@ -295,8 +301,14 @@ def test_page_metadata(ck: Profile) -> None:
     assert ck.validate(page, "user-page") == []
     page["page"]["number"] = -1
     del page["page"]["size"]
-    assert found(ck.validate(page, "user-page")) == [("/page/number", "property-value"), ("/page/size", "required-property")]
-    empty = {"_links": {"self": {"href": "https://api.chatkitty.com/v1/applications/1/users?page=0&size=20"}}, "page": {"size": 20, "totalElements": 0, "totalPages": 0, "number": 0}}
+    assert found(ck.validate(page, "user-page")) == [
+        ("/page/number", "property-value"),
+        ("/page/size", "required-property"),
+    ]
+    empty = {
+        "_links": {"self": {"href": "https://api.chatkitty.com/v1/applications/1/users?page=0&size=20"}},
+        "page": {"size": 20, "totalElements": 0, "totalPages": 0, "number": 0},
+    }
     assert ck.validate(empty, "user-page") == []  # an empty page may leave _embedded out
     cursor = load("v1-message-page")
     cursor["page"].update(start="8184870605946882", next=8184870605946880)
@@ -340,7 +352,19 @@ def test_emulator_style_documents(ck: Profile) -> None:
         "self": {"href": f"{base}/users/3"}, "channels": {"href": f"{base}/users/3/channels"},
         "tokens": {"href": f"{base}/users/3/tokens"}, "application": {"href": base}}}  # fmt: skip
     assert ck.infer_types(user) == ["user"] and ck.validate(user, "user") == []
-    direct = {"id": 9, "type": "DIRECT", "_links": {"self": {"href": f"{base}/channels/9"}, "messages": {"href": f"{base}/channels/9/messages"}, "application": {"href": base}}}
+    direct = {
+        "id": 9,
+        "type": "DIRECT",
+        "_links": {
+            "self": {"href": f"{base}/channels/9"},
+            "messages": {"href": f"{base}/channels/9/messages"},
+            "application": {"href": base},
+        },
+    }
     assert ck.validate(direct, "channel") == []
-    page = {"_embedded": {"users": [copy.deepcopy(user)]}, "_links": {"self": {"href": f"{base}/users?page=0&size=25"}}, "page": {"size": 25, "totalElements": 1, "totalPages": 1, "number": 0}}
+    page = {
+        "_embedded": {"users": [copy.deepcopy(user)]},
+        "_links": {"self": {"href": f"{base}/users?page=0&size=25"}},
+        "page": {"size": 25, "totalElements": 1, "totalPages": 1, "number": 0},
+    }
     assert ck.infer_types(page) == ["user-page"]

@@ -16,6 +16,7 @@ import halkit
 from halkit import registry
 from halkit.registry import Profile, ProfileRegistry, Violation, profile, profiles
 from halkit.violations import format_checker, is_rfc3339_date_time
+
 from oauth_server import OAuthServer
 
 BASE = "https://example.test/profiles/mini/"
@@ -35,7 +36,10 @@ def manifest(**changes: Any) -> Dict[str, Any]:
                     "search": {"templated": True, "variables": ["q"], "target": "thing-list"},
                 },
             },
-            "thing-list": {"links": {"self": {"required": True}}, "embedded": {"things": {"type": "thing", "array": True}}},
+            "thing-list": {
+                "links": {"self": {"required": True}},
+                "embedded": {"things": {"type": "thing", "array": True}},
+            },
         },
     }
     data.update(changes)
@@ -116,11 +120,15 @@ class _FakeEntryPoint(importlib.metadata.EntryPoint):
 def plugin(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[List[Any]]:
     """A package on sys.path shipping a profile, and entry points naming it."""
     package = tmp_path / "site" / "acme_halkit"
-    write_profile(package, {"__init__.py": "", "profile.json": manifest(name="acme"), "thing.json": THING, "common.json": COMMON})
+    write_profile(
+        package, {"__init__.py": "", "profile.json": manifest(name="acme"), "thing.json": THING, "common.json": COMMON}
+    )
     write_profile(tmp_path / "site", {"acme_paths.py": f"FOLDER = {str(package)!r}\nBROKEN = 42\n"})
     monkeypatch.syspath_prepend(str(tmp_path / "site"))
     points: List[Any] = []
-    monkeypatch.setattr(registry, "_entry_points", lambda group: list(points) if group == registry.ENTRY_POINT_GROUP else [])
+    monkeypatch.setattr(
+        registry, "_entry_points", lambda group: list(points) if group == registry.ENTRY_POINT_GROUP else []
+    )
     yield points
     for name in ("acme_halkit", "acme_paths"):
         sys.modules.pop(name, None)
@@ -240,8 +248,14 @@ def test_dangling_type_schema(tmp_path: pathlib.Path) -> None:
         (lambda m: m["types"]["root"]["links"]["things"].update(target="widgets"), "'widgets' is not a declared type"),
         (lambda m: m["entry"].update(type="nothing"), "the entry type 'nothing' is not a declared type"),
         (lambda m: m["entry"].update(default_environment="prod"), "'prod' is not one of the environments"),
-        (lambda m: m["types"]["thing-list"]["embedded"]["things"].update(type="gizmo"), "'gizmo' is not a declared type"),
-        (lambda m: m["types"]["thing"]["links"]["self"].update(responses={"POST": "thing"}), "POST is not one of the rel's methods"),
+        (
+            lambda m: m["types"]["thing-list"]["embedded"]["things"].update(type="gizmo"),
+            "'gizmo' is not a declared type",
+        ),
+        (
+            lambda m: m["types"]["thing"]["links"]["self"].update(responses={"POST": "thing"}),
+            "POST is not one of the rel's methods",
+        ),
         (lambda m: m.update(auth={"type": "oauth2-client-credentials"}), "oauth2 needs a token_url"),
     ],
 )
@@ -365,8 +379,19 @@ def test_infer_types() -> None:
     ck = profile("chatkitty")
     assert ck.infer_types({"token": "x"}) == ["user-token"]
     empty_page = {"_links": {"self": {"href": "/x"}}, "page": {"size": 0}}
-    assert set(ck.infer_types(empty_page)) == {"user-page", "channel-page", "user-token-page", "push-notification-credential-page", "message-page"}
-    broken_user = {"id": "1", "name": "n", "displayName": "d", "_links": {"self": {"href": "/u"}, "channels": {"href": "/c"}, "application": {"href": "/a"}}}
+    assert set(ck.infer_types(empty_page)) == {
+        "user-page",
+        "channel-page",
+        "user-token-page",
+        "push-notification-credential-page",
+        "message-page",
+    }
+    broken_user = {
+        "id": "1",
+        "name": "n",
+        "displayName": "d",
+        "_links": {"self": {"href": "/u"}, "channels": {"href": "/c"}, "application": {"href": "/a"}},
+    }
     assert ck.infer_types(broken_user) == ["user"]  # the best description, even with a violation
     ranked = ck.rank_types(broken_user)
     assert ranked[0][0] == "user" and [v.pointer for v in ranked[0][1]] == ["/id"]
@@ -424,7 +449,9 @@ def test_format_checker_ignores_other_types_and_formats() -> None:
 def test_client_from_the_profile_sends_the_seed_token_request() -> None:
     ck = profile("chatkitty")
     with OAuthServer(require_password_fields=True, protected=True) as server:
-        client = ck.client("acme", "acmesecret", entry_url=server.url("/api/root"), token_url=server.token_url, validation="off")
+        client = ck.client(
+            "acme", "acmesecret", entry_url=server.url("/api/root"), token_url=server.token_url, validation="off"
+        )
         try:
             assert client.entry_url == server.url("/api/root")
             assert client.profile is ck and client.validation == "off"

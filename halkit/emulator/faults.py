@@ -27,7 +27,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, List, Mapping, Optional, Union
 
-from ..exceptions import HalkitError
+from ..exceptions import EmulatorError
 
 __all__ = ["Fault", "FaultList", "ACTIONS", "TERMINAL_ACTIONS"]
 
@@ -73,11 +73,11 @@ class Fault:
 
     def __post_init__(self) -> None:
         if self.action not in ACTIONS:
-            raise HalkitError(f"unknown fault action {self.action!r}; expected one of {sorted(ACTIONS)}")
+            raise EmulatorError(f"unknown fault action {self.action!r}; expected one of {sorted(ACTIONS)}")
         if self.times is not None and self.times < 0:
-            raise HalkitError("times must be >= 0 or None")
+            raise EmulatorError("times must be >= 0 or None")
         if self.skip < 0:
-            raise HalkitError("skip must be >= 0")
+            raise EmulatorError("skip must be >= 0")
         if self.path is not None:
             self._regex = re.compile(self.path)
 

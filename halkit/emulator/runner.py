@@ -12,7 +12,7 @@ import threading
 from types import TracebackType
 from typing import Optional, TextIO, Type
 
-from ..exceptions import HalkitError
+from ..exceptions import EmulatorError
 from .app import ChatKittyApp, EmulatorStats
 from .faults import FaultList
 from .oauth import BearerGuard, TokenEndpoint, TokenStore
@@ -79,9 +79,9 @@ class Emulator:
         idle_timeout: Optional[float] = 120.0,
     ) -> None:
         if page_size < 1 or max_page_size < page_size:
-            raise HalkitError("page_size must be >= 1 and <= max_page_size")
+            raise EmulatorError("page_size must be >= 1 and <= max_page_size")
         if token_lifetime <= 0:
-            raise HalkitError("token_lifetime must be positive")
+            raise EmulatorError("token_lifetime must be positive")
         self.host = host
         self._requested_port = port
         self.client_id = client_id
@@ -120,14 +120,14 @@ class Emulator:
     def start(self) -> "Emulator":
         """Bind the socket and serve on a daemon thread; return ``self``.
 
-        :raises HalkitError: if it is running already, or the address cannot be bound.
+        :raises EmulatorError: if it is running already, or the address cannot be bound.
         """
         if self._server is not None:
-            raise HalkitError("the emulator is running already")
+            raise EmulatorError("the emulator is running already")
         try:
             server = WSGIServer((self.host, self._requested_port), self.app, idle_timeout=self._idle_timeout)
         except OSError as exc:
-            raise HalkitError(f"cannot listen on {self.host}:{self._requested_port}: {exc}") from exc
+            raise EmulatorError(f"cannot listen on {self.host}:{self._requested_port}: {exc}") from exc
         self._stopping.clear()
         self._server = server
         self.app.set_base_url(f"http://{_url_host(self.host)}:{server.server_address[1]}")
@@ -175,7 +175,7 @@ class Emulator:
 
     def _require_running(self) -> WSGIServer:
         if self._server is None:
-            raise HalkitError("the emulator is not running; call start() or use it in a with block")
+            raise EmulatorError("the emulator is not running; call start() or use it in a with block")
         return self._server
 
     @property

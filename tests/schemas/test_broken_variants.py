@@ -20,7 +20,7 @@ import copy
 import json
 import pathlib
 import re
-from typing import Any, Dict, Iterator, List, NamedTuple, Tuple, Union
+from typing import Any, Callable, Dict, Iterator, List, NamedTuple, Tuple, Union
 from urllib.parse import urljoin
 
 import pytest
@@ -73,14 +73,18 @@ def _property_schema(type_name: str) -> Dict[str, Any]:
     return _lookup(urljoin(MANIFEST["base_uri"], reference))[0]
 
 
-def _object_schemas(schema: Dict[str, Any], base: str, value: Dict[str, Any], path: Tuple[Segment, ...]) -> Iterator[Tuple[Tuple[Segment, ...], Dict[str, Any]]]:
+def _object_schemas(
+    schema: Dict[str, Any], base: str, value: Dict[str, Any], path: Tuple[Segment, ...]
+) -> Iterator[Tuple[Tuple[Segment, ...], Dict[str, Any]]]:
     """(path, schema) of each object-valued documented property, one level down."""
     for name, sub in schema.get("properties", {}).items():
         if isinstance(value.get(name), dict) and "$ref" in sub:
             yield (*path, name), _lookup(urljoin(base, sub["$ref"]))[0]
 
 
-def _resources(doc: Any, type_name: str, path: Tuple[Segment, ...] = ()) -> Iterator[Tuple[Tuple[Segment, ...], Dict[str, Any], str]]:
+def _resources(
+    doc: Any, type_name: str, path: Tuple[Segment, ...] = ()
+) -> Iterator[Tuple[Tuple[Segment, ...], Dict[str, Any], str]]:
     yield path, doc, type_name
     for rel, rule in MANIFEST["types"][type_name].get("embedded", {}).items():
         value = doc.get("_embedded", {}).get(rel)
@@ -109,7 +113,34 @@ def _other_type(value: Any) -> Any:
     return ["an", "array"]
 
 
-def _variant(stem: str, original: Any, type_name: str, baseline: Any, path: Tuple[Segment, ...], label: str, mutate: Any, name: str, rule: str) -> Variant:
+def _remove(name: str) -> Callable[[Dict[str, Any]], None]:
+    return lambda node: node.pop(name) and None
+
+
+def _retype(name: str) -> Callable[[Dict[str, Any]], None]:
+    return lambda node: node.__setitem__(name, _other_type(node[name]))
+
+
+def _make_plain(link: Dict[str, Any]) -> None:
+    del link["templated"]
+    link["href"] = re.sub(r"\{[^}]*\}", "", link["href"])
+
+
+def _untemplate(link: Dict[str, Any]) -> None:
+    link["templated"] = False
+
+
+def _variant(
+    stem: str,
+    original: Any,
+    type_name: str,
+    baseline: Any,
+    path: Tuple[Segment, ...],
+    label: str,
+    mutate: Any,
+    name: str,
+    rule: str,
+) -> Variant:
     doc = copy.deepcopy(original)
     mutate(_at(doc, path))
     return Variant(f"{stem}{_pointer(path) or '/'}:{label}", doc, type_name, _pointer((*path, name)), rule, baseline)
@@ -122,55 +153,31 @@ def _variants() -> List[Variant]:
         baseline = frozenset((v.pointer, v.rule) for v in PROFILE.validate(original, meta["type"]))
         for path, resource, type_name in _resources(original, meta["type"]):
             schema = _property_schema(type_name)
-            where = _pointer(path) or "/"
             reference = MANIFEST["types"][type_name].get("schema")
             base = urljoin(MANIFEST["base_uri"], reference or "").partition("#")[0]
-            for inner_path, inner_schema in _object_schemas(schema, base, resource, ()):
-                inner = _at(resource, inner_path)
+            case = (stem, original, meta["type"], baseline)
+            targets = [((), schema, resource)] + [
+                (inner_path, inner_schema, _at(resource, inner_path))
+                for inner_path, inner_schema in _object_schemas(schema, base, resource, ())
+            ]
+            for inner_path, inner_schema, node in targets:
+                where = (*path, *inner_path)
                 for name in inner_schema.get("required", []):
-                    if name in inner:
-                        out.append(_variant(stem, original, meta["type"], baseline, (*path, *inner_path), f"remove-{name}",
-                                            lambda r, n=name: r.pop(n), name, "required-property"))
+                    if name in node:
+                        out.append(_variant(*case, where, f"remove-{name}", _remove(name), name, "required-property"))
                 for name in inner_schema.get("properties", {}):
-                    if name in inner:
-                        out.append(_variant(stem, original, meta["type"], baseline, (*path, *inner_path), f"retype-{name}",
-                                            lambda r, n=name: r.__setitem__(n, _other_type(r[n])), name, "property-type"))
-
-            def variant(label: str, mutate: Any, pointer: Tuple[Segment, ...], rule: str) -> None:
-                doc = copy.deepcopy(original)
-                mutate(_at(doc, path))
-                out.append(Variant(f"{stem}{where}:{label}", doc, meta["type"], _pointer(pointer), rule, baseline))
-
-            for name in schema.get("required", []):
-                if name in resource:
-                    variant(f"remove-{name}", lambda r, n=name: r.pop(n), (*path, name), "required-property")
-            for name in schema.get("properties", {}):
-                if name in resource:
-                    variant(
-                        f"retype-{name}",
-                        lambda r, n=name: r.__setitem__(n, _other_type(r[n])),
-                        (*path, name),
-                        "property-type",
-                    )
+                    if name in node:
+                        out.append(_variant(*case, where, f"retype-{name}", _retype(name), name, "property-type"))
             for rel, rule in MANIFEST["types"][type_name].get("links", {}).items():
                 if rel not in resource.get("_links", {}):
                     continue
+                links = (*path, "_links")
                 if rule.get("required"):
-                    variant(f"remove-link-{rel}", lambda r, x=rel: r["_links"].pop(x), (*path, "_links", rel), "required-link")
+                    out.append(_variant(*case, links, f"remove-link-{rel}", _remove(rel), rel, "required-link"))
                 if rule.get("templated"):
-
-                    def plain(r: Dict[str, Any], x: str = rel) -> None:
-                        link = r["_links"][x]
-                        del link["templated"]
-                        link["href"] = re.sub(r"\{[^}]*\}", "", link["href"])
-
-                    variant(f"plain-link-{rel}", plain, (*path, "_links", rel, "templated"), "templated")
-                    variant(
-                        f"untemplated-link-{rel}",
-                        lambda r, x=rel: r["_links"][x].__setitem__("templated", False),
-                        (*path, "_links", rel, "templated"),
-                        "templated",
-                    )
+                    link = (*links, rel)
+                    out.append(_variant(*case, link, "plain", _make_plain, "templated", "templated"))
+                    out.append(_variant(*case, link, "untemplated", _untemplate, "templated", "templated"))
     return out
 
 

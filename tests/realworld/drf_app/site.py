@@ -16,8 +16,6 @@ authors and books. What it serves, as drf-hal-json 0.10 writes it:
 
 from __future__ import annotations
 
-from typing import Any, List
-
 import django
 from django.conf import settings
 
@@ -32,7 +30,7 @@ def setup(db_path: str) -> None:
         DEBUG=False,
         SECRET_KEY="halkit-tests-not-secret",
         ALLOWED_HOSTS=["127.0.0.1", "localhost"],
-        ROOT_URLCONF="realworld.drf_app.site",
+        ROOT_URLCONF="realworld.drf_app.urls",
         INSTALLED_APPS=["rest_framework", "realworld.drf_app.apps.LibraryConfig"],
         MIDDLEWARE=["django.middleware.common.CommonMiddleware"],
         DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": db_path}},
@@ -49,44 +47,3 @@ def setup(db_path: str) -> None:
         },
     )
     django.setup()
-
-
-def _urlpatterns() -> List[Any]:
-    from django.urls import include, path
-    from drf_hal_json.serializers import HalModelSerializer
-    from drf_hal_json.views import HalCreateModelMixin
-    from rest_framework import routers, viewsets
-
-    from .models import Author, Book
-
-    class AuthorSerializer(HalModelSerializer):
-        class Meta:
-            model = Author
-            fields = ["self", "id", "name", "books"]
-            read_only_fields = ["books"]
-
-    class BookSerializer(HalModelSerializer):
-        class Meta:
-            model = Book
-            fields = ["self", "id", "title", "year", "author"]
-
-    class AuthorViewSet(HalCreateModelMixin, viewsets.ModelViewSet):
-        queryset = Author.objects.all()
-        serializer_class = AuthorSerializer
-
-    class BookViewSet(HalCreateModelMixin, viewsets.ModelViewSet):
-        queryset = Book.objects.all()
-        serializer_class = BookSerializer
-
-    router = routers.DefaultRouter()
-    router.register("authors", AuthorViewSet)
-    router.register("books", BookViewSet)
-    return [path("api/", include(router.urls))]
-
-
-def __getattr__(name: str) -> Any:  # Django reads ROOT_URLCONF.urlpatterns after setup()
-    if name == "urlpatterns":
-        patterns = _urlpatterns()
-        globals()["urlpatterns"] = patterns
-        return patterns
-    raise AttributeError(name)

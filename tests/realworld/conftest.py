@@ -1,0 +1,90 @@
+"""Fixtures starting real third-party HAL servers on 127.0.0.1 (port 0, in a thread).
+
+* ``drf``: a Django REST Framework API rendered by **drf-hal-json** (Django
+  configured in code, SQLite in a temporary file, served by a threading
+  wsgiref server), reseeded before each test;
+* ``flask_hal``: a Flask-RESTful API rendered by **flask-restful-hal**, a
+  fresh in-memory store and server per test.
+"""
+
+from __future__ import annotations
+
+from typing import Iterator, List
+
+import pytest
+
+from .wsgi import WSGIThread
+
+#: drf: authors, books, and each author's books (book ``i`` is by author ``i % 3``).
+DRF_AUTHORS = ["Ursula K. Le Guin", "Terry Pratchett", "Octavia E. Butler"]
+DRF_BOOKS = 12
+#: flask: authors and books (book ``i`` is by author ``i % 2``).
+FLASK_AUTHORS = ["Italo Calvino", "Jorge Luis Borges"]
+FLASK_BOOKS = 10
+
+
+class DRFServer(WSGIThread):
+    """The drf-hal-json API; :attr:`root` is its router's API root."""
+
+    @property
+    def root(self) -> str:
+        return self.url("/api/")
+
+    def book_ids(self) -> List[int]:
+        from .drf_app.models import Book
+
+        return list(Book.objects.order_by("id").values_list("id", flat=True))
+
+    def author_ids(self) -> List[int]:
+        from .drf_app.models import Author
+
+        return list(Author.objects.order_by("id").values_list("id", flat=True))
+
+    def book_count(self) -> int:
+        from .drf_app.models import Book
+
+        return int(Book.objects.count())
+
+
+@pytest.fixture(scope="session")
+def _drf_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DRFServer]:
+    from .drf_app import site
+
+    site.setup(str(tmp_path_factory.mktemp("drf") / "db.sqlite3"))
+    from django.core.management import call_command
+    from django.core.wsgi import get_wsgi_application
+    from django.db import connections
+
+    call_command("migrate", run_syncdb=True, verbosity=0)
+    server = DRFServer(get_wsgi_application())
+    yield server
+    server.close()
+    connections.close_all()
+
+
+@pytest.fixture
+def drf(_drf_server: DRFServer) -> DRFServer:
+    """The drf-hal-json API with exactly the seed data."""
+    from .drf_app.models import Author, Book
+
+    Book.objects.all().delete()
+    Author.objects.all().delete()
+    authors = [Author.objects.create(name=name) for name in DRF_AUTHORS]
+    for i in range(DRF_BOOKS):
+        Book.objects.create(title=f"Book {i}", year=1960 + i, author=authors[i % len(authors)])
+    return _drf_server
+
+
+@pytest.fixture
+def flask_hal() -> Iterator[WSGIThread]:
+    """The flask-restful-hal API (under ``/api``) with exactly the seed data."""
+    from .flask_app import Store, create_app
+
+    store = Store()
+    author_ids = [store.add_author(name) for name in FLASK_AUTHORS]
+    for i in range(FLASK_BOOKS):
+        store.add_book(f"Volume {i}", author_ids[i % len(author_ids)])
+    server = WSGIThread(create_app(store))
+    server.store = store  # type: ignore[attr-defined]
+    yield server
+    server.close()

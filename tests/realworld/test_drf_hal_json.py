@@ -1,0 +1,180 @@
+"""halkit against drf-hal-json (Django REST Framework), a real third-party HAL server.
+
+What drf-hal-json 0.10 serves deviates from the HAL draft in ways halkit's
+lenient mode accepts: links are bare URL strings, a page's ``_embedded`` is
+an array, absent page links are ``null``, and the router's API root has no
+``_links`` at all. It reads request bodies only as ``application/hal+json``
+and answers ``406`` to an Accept header without it.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+import halkit
+from halkit.hal import EMBEDDED_ARRAY_REL
+
+from .compat import record_compat
+from .conftest import DRF_AUTHORS, DRF_BOOKS, DRFServer
+from .drf_app.site import PAGE_SIZE
+
+HAL = "application/hal+json"
+#: What halkit tolerates in drf-hal-json's pages and resources.
+DRF_KINDS = {"bare-href", "null-rel", "embedded-array"}
+
+
+def _client(drf: DRFServer, **kwargs: object) -> halkit.Client:
+    return halkit.Client(drf.root, content_type=HAL, retries=0, **kwargs)  # type: ignore[arg-type]
+
+
+def _walk(first: halkit.Resource) -> "tuple[list[int], int]":
+    it = first.items(EMBEDDED_ARRAY_REL)
+    ids = [item["id"] for item in it]
+    return ids, it.pages_fetched + 1
+
+
+def test_api_root_is_plain_json_without_links(drf: DRFServer) -> None:
+    with record_compat() as seen:
+        root = _client(drf).root()
+    assert seen.kinds == []  # the draft makes _links optional on a document
+    assert len(root.links) == 0
+    assert dict(root.properties) == {"authors": drf.url("/api/authors/"), "books": drf.url("/api/books/")}
+    with pytest.raises(halkit.LinkNotFoundError):
+        root.follow("books")
+
+
+def test_walk_books_page_by_page(drf: DRFServer) -> None:
+    client = _client(drf)
+    with record_compat() as seen:
+        root = client.root()
+        first = client.get(root["books"])
+        ids, pages = _walk(first)
+    assert first["count"] == DRF_BOOKS and first["page_size"] == PAGE_SIZE
+    assert len(ids) == DRF_BOOKS == 12
+    assert ids == drf.book_ids()
+    assert pages == 3  # 5 + 5 + 2
+    # each kind once for the client, in the order met, naming where it was seen
+    assert sorted(seen.kinds) == sorted(DRF_KINDS)
+    assert len(seen.kinds) == 3
+    first_url = drf.url("/api/books/")
+    assert f"[bare-href] at {first_url}#/_links/self" in seen.messages[seen.kinds.index("bare-href")]
+    assert f"[null-rel] at {first_url}#/_links/previous" in seen.messages[seen.kinds.index("null-rel")]
+    # the null rel is absent, the bare strings are links
+    assert "previous" not in first.links and first.link("next").url == drf.url("/api/books/?page=2")
+    assert first.url == first_url
+
+
+def test_items_are_embedded_with_their_own_self(drf: DRFServer) -> None:
+    client = _client(drf)
+    with record_compat() as seen:
+        first = client.get(drf.url("/api/books/"))
+        items = first.embedded(EMBEDDED_ARRAY_REL)
+    assert set(seen.kinds) == DRF_KINDS
+    assert len(items) == PAGE_SIZE
+    ids = drf.book_ids()[:PAGE_SIZE]
+    assert [item.url for item in items] == [drf.url(f"/api/books/{i}/") for i in ids]
+    # an embedded item is a full resource: refresh it by its own URL
+    assert items[0].refresh()["title"] == items[0]["title"] == "Book 0"
+
+
+def test_follow_book_to_author_and_back(drf: DRFServer) -> None:
+    client = _client(drf)
+    with record_compat() as seen:
+        first = client.get(drf.url("/api/books/"))
+        book = first.embedded(EMBEDDED_ARRAY_REL)[0]
+        author = book.follow("author")
+        # the author's books: an array of bare URL strings
+        books = author.links["books"]
+        titles = [link.follow()["title"] for link in books]
+        back = {link.follow().follow("author").url for link in books}
+    assert set(seen.kinds) == DRF_KINDS
+    assert author["name"] == DRF_AUTHORS[0]
+    assert author.links.is_array("books")
+    assert len(books) == DRF_BOOKS // len(DRF_AUTHORS) == 4
+    assert titles == [f"Book {i}" for i in range(0, DRF_BOOKS, len(DRF_AUTHORS))]
+    assert back == {author.url}
+
+
+def test_walk_authors(drf: DRFServer) -> None:
+    client = _client(drf)
+    with record_compat():
+        first = client.get(client.root()["authors"])
+        names = [a["name"] for a in first.items()]
+        book_counts = [len(a.links["books"]) for a in first.embedded(EMBEDDED_ARRAY_REL)]
+    assert names == DRF_AUTHORS
+    assert book_counts == [4, 4, 4]
+    assert "next" not in first.links  # null: one page
+
+
+def test_create_a_book(drf: DRFServer) -> None:
+    client = _client(drf)
+    with record_compat() as seen:
+        first = client.get(drf.url("/api/books/"))
+        author_url = first.embedded(EMBEDDED_ARRAY_REL)[1].link("author").url
+        before = first["count"]
+        created = first.link("self").post({"title": "Kindred", "year": 1979, "_links": {"author": author_url}})
+        assert created is not None
+        after_first = client.get(drf.url("/api/books/"))
+        ids, pages = _walk(after_first)
+    assert set(seen.kinds) == DRF_KINDS
+    assert created["title"] == "Kindred" and created.response is not None
+    assert created.response.status_code == 201
+    assert created.url == created.response.headers["Location"] == drf.url(f"/api/books/{created['id']}/")
+    assert created.follow("author").url == author_url
+    assert after_first["count"] == before + 1 == DRF_BOOKS + 1
+    assert len(ids) == DRF_BOOKS + 1 and ids[-1] == created["id"]
+    assert pages == 3  # 5 + 5 + 3
+    assert drf.book_count() == DRF_BOOKS + 1
+
+
+def test_request_content_type_must_be_hal(drf: DRFServer) -> None:
+    # drf-hal-json parses only application/hal+json: halkit's default
+    # application/json is refused, and nothing is created.
+    client = halkit.Client(drf.root, retries=0)
+    with record_compat():
+        first = client.get(drf.url("/api/books/"))
+        author_url = first.embedded(EMBEDDED_ARRAY_REL)[0].link("author").url
+        with pytest.raises(halkit.ClientError) as info:
+            first.link("self").post({"title": "X", "year": 2000, "_links": {"author": author_url}})
+    assert info.value.status == 415
+    assert drf.book_count() == DRF_BOOKS
+
+
+def test_accept_header(drf: DRFServer) -> None:
+    with pytest.raises(halkit.ClientError) as info:
+        halkit.Client(drf.root, accept="application/json", retries=0).root()
+    assert info.value.status == 406
+    root = halkit.Client(drf.root, accept="application/hal+json", retries=0).root()
+    assert root.response is not None and root.response.headers["Content-Type"] == HAL
+
+
+def test_trailing_slash_redirect_on_get(drf: DRFServer) -> None:
+    client = _client(drf)
+    with record_compat() as seen:
+        first = client.get(drf.url("/api/books"))  # Django answers 301, Location: /api/books/
+        ids, pages = _walk(first)
+    assert set(seen.kinds) == DRF_KINDS
+    assert first.response is not None
+    assert [(r.status_code, r.headers["Location"]) for r in first.response.history] == [(301, "/api/books/")]
+    assert first.url == drf.url("/api/books/")
+    assert (len(ids), pages) == (DRF_BOOKS, 3)
+
+
+def test_post_redirect_is_refused_not_turned_into_get(drf: DRFServer) -> None:
+    client = _client(drf)
+    with record_compat():
+        author_url = client.get(drf.url("/api/authors/")).embedded(EMBEDDED_ARRAY_REL)[0].url
+    assert author_url is not None
+    with pytest.raises(halkit.RequestError) as info:
+        client.request("POST", drf.url("/api/books"), json={"title": "X", "year": 1, "_links": {"author": author_url}})
+    assert "301" in str(info.value) and "/api/books/" in str(info.value)
+    assert drf.book_count() == DRF_BOOKS
+
+
+def test_strict_mode_refuses_drf_hal_json(drf: DRFServer) -> None:
+    client = _client(drf, strict=True)
+    root = client.root()  # plain JSON is fine: _links is optional
+    with pytest.raises(halkit.HalFormatError) as info:
+        client.get(root["books"])
+    assert info.value.pointer == "/_links/self"
+    assert drf.url("/api/books/") in str(info.value)

@@ -1,8 +1,13 @@
 """Sphinx configuration for the halkit documentation.
 
-Built by ``tox -e docs`` (HTML and doctest builders, warnings as errors).
-Only Sphinx's built-in extensions are used, plus the local ``halkit_cli``
-extension in ``_ext/``; nothing is fetched over the network.
+Built by ``tox -e docs``: the HTML builder and the doctest builder, both with
+warnings as errors. Only Sphinx's own extensions are used, plus the local
+ones in ``_ext/``; nothing is fetched over the network (no intersphinx).
+
+Why Sphinx: the API reference is generated from the docstrings (autodoc),
+the doctest builder runs every example of these pages against a live
+emulator, and it is what requests, jsonschema and uritemplate use, so the
+docstrings follow the conventions their readers know.
 """
 
 from __future__ import annotations
@@ -10,13 +15,14 @@ from __future__ import annotations
 import os
 import sys
 
-sys.path.insert(0, os.path.abspath("_ext"))
+DOCS = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(DOCS, "_ext"))
 
 import halkit  # noqa: E402
 
 project = "halkit"
 author = "The halkit developers"
-copyright = "the halkit developers"  # noqa: A001
+copyright = "The halkit developers"  # noqa: A001
 version = release = halkit.__version__
 
 extensions = [
@@ -24,39 +30,40 @@ extensions = [
     "sphinx.ext.doctest",
     "sphinx.ext.viewcode",
     "halkit_cli",
+    "halkit_apidoc",
 ]
 
 root_doc = "index"
 exclude_patterns = ["_build"]
-templates_path: list = []
-html_static_path: list = []
 html_theme = "alabaster"
 html_theme_options = {
     "description": "A client for HAL hypermedia APIs",
     "fixed_sidebar": True,
+    "show_relbars": True,
 }
+html_title = f"halkit {release}"
 pygments_style = "sphinx"
+# Unresolvable cross-references (requests, urllib3, the standard library: no
+# intersphinx, to stay offline) render as plain text instead of failing.
 nitpicky = False
-default_role = "any"
 
 # -- autodoc -----------------------------------------------------------------
 
 autodoc_member_order = "bysource"
-autodoc_typehints = "description"
-autodoc_default_options = {
-    "members": True,
-    "show-inheritance": True,
-}
+autodoc_default_options = {"show-inheritance": True}
+autoclass_content = "both"
 
 # -- doctest -----------------------------------------------------------------
 #
-# Every document (each doctest group) gets its own ChatKitty emulator on a
-# free loopback port, so an example that creates a user cannot change what
-# another page sees. ``emulator`` is the only name the setup provides.
+# Each document is one doctest group (unless it names others), and each group
+# runs the global setup first: a fresh ChatKitty emulator on a free loopback
+# port, so an example that creates a user cannot change what another page
+# sees. The setup gives the examples two names: ``emulator`` and ``DOCS`` (the
+# absolute path of this folder, for the example profile in ``examples/``).
 
-doctest_global_setup = """
-import warnings as _warnings
+doctest_global_setup = f"""
 from halkit.emulator import Emulator as _Emulator
+DOCS = {DOCS!r}
 emulator = _Emulator()
 emulator.start()
 """
@@ -70,3 +77,30 @@ doctest_default_flags = (
     | __import__("doctest").NORMALIZE_WHITESPACE
     | __import__("doctest").DONT_ACCEPT_TRUE_FOR_1
 )
+
+# -- the API reference (see _ext/halkit_apidoc.py) --------------------------
+
+#: The modules with a page of their own under api/: an object one of them
+#: defines is documented there only, not where it is re-exported.
+halkit_api_modules = [
+    "halkit.client",
+    "halkit.resource",
+    "halkit.link",
+    "halkit.forms",
+    "halkit.hal",
+    "halkit.uri",
+    "halkit.auth",
+    "halkit.transport",
+    "halkit.cache",
+    "halkit.fanout",
+    "halkit.registry",
+    "halkit.violations",
+    "halkit.exceptions",
+    "halkit.crawl",
+    "halkit.display",
+    "halkit.emulator",
+    "halkit.emulator.faults",
+    "halkit.pytest_plugin",
+    "halkit.cli",
+    "halkit.validate_cli",
+]

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+from .auth import BearerToken, ClientCredentials, OriginScoped
+from .client import Client
 from .exceptions import (
     AmbiguousLinkError,
     AuthError,
@@ -42,11 +44,11 @@ from .exceptions import (
     UnauthorizedError,
     UnsafeURLError,
 )
-from .auth import BearerToken, ClientCredentials, OriginScoped
-from .client import Client
 from .forms import Property, Template
 from .link import Link, Links
+from .registry import Profile, ProfileRegistry, profile, profiles
 from .resource import PageIterator, Resource, parse
+from .violations import Violation
 
 __all__ = [
     "__version__",
@@ -57,10 +59,15 @@ __all__ = [
     "Link",
     "Links",
     "PageIterator",
+    "Profile",
+    "ProfileRegistry",
     "Property",
     "Resource",
     "Template",
+    "Violation",
     "parse",
+    "profile",
+    "profiles",
     "AmbiguousLinkError",
     "AuthError",
     "ClientError",

@@ -399,7 +399,7 @@ class Client:
         location = response.headers.get("Location")
         if response.status_code == 204 or not response.content.strip():
             if method != "GET" and location and response.status_code in (200, 201):
-                return self.get(uri.resolve(response.url or url, location))
+                return self.get(uri.resolve(response.url or url, location), type=type_hint)
             if method == "GET" and response.status_code != 204:
                 raise ContentTypeError(
                     f"GET {response.url or url} answered {response.status_code} with an empty body",
@@ -409,7 +409,7 @@ class Client:
                     method=method,
                 )
             return None
-        return self._resource_from(response, type_hint if method == "GET" else None, method=method)
+        return self._resource_from(response, type_hint, method=method)
 
     def _resource_from(self, response: requests.Response, type_hint: Optional[str], *, method: str = "GET") -> Resource:
         url = response.url
@@ -484,10 +484,13 @@ class Client:
             raise error
         warnings.warn(message, ProfileWarning, stacklevel=5)
 
-    def _target_type(self, source_type: Optional[str], rel: str) -> Optional[str]:
+    def _target_type(self, source_type: Optional[str], rel: str, method: str = "GET") -> Optional[str]:
+        """The profile type of what ``method`` on ``rel`` of a ``source_type`` resource answers with."""
         if self.profile is None or source_type is None:
             return None
-        return self.profile.link_target(source_type, rel)
+        if method.upper() == "GET":
+            return self.profile.link_target(source_type, rel)
+        return self.profile.response_type(source_type, rel, method.upper())
 
     def _embedded_type(self, source_type: str, rel: str) -> Optional[str]:
         if self.profile is None:

@@ -393,7 +393,7 @@ class Resource:
         values.update(more)
         url = link.expand(values)
         client._before_link(self, link, method)
-        target = client._target_type(self.type, link.rel)
+        target = client._target_type(self.type, link.rel, method)
         return client._fetch(
             method, url, json=json, data=data, params=params, headers=headers, type_hint=target
         )
@@ -459,8 +459,9 @@ class Resource:
         client = self._require_client()
         if self.type is not None:
             client._check_self_method(self.type, method)
+        target = client._target_type(self.type, "self", method) if self.type is not None else None
         return client._fetch(
-            method, self._own_url(), json=json, data=data, params=params, headers=headers, type_hint=self.type
+            method, self._own_url(), json=json, data=data, params=params, headers=headers, type_hint=target
         )
 
     def post(self, json: Any = None, **kwargs: Any) -> Optional["Resource"]:

@@ -30,6 +30,7 @@ in-process in tests.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -263,7 +264,7 @@ def _run_get(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
     with client:
         resource = client.root()
         if args.follow:
-            resource = resource.follow(*args.follow, **variables)
+            resource = resource.follow(*args.follow, variables=variables)
         violations: List[Any] = []
         if profile is not None and resource.type is not None:
             violations = profile.validate(resource, resource.type)
@@ -302,7 +303,8 @@ def main(
     stderr = sys.stderr if stderr is None else stderr
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+            args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help/--version
         return int(exc.code) if isinstance(exc.code, int) else EXIT_USAGE
     try:

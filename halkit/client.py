@@ -35,6 +35,7 @@ from .exceptions import (
     ConnectError,
     ContentTypeError,
     DeprecatedLinkWarning,
+    HalFormatError,
     DeprecationHeaderWarning,
     HalkitError,
     ProfileError,
@@ -430,7 +431,7 @@ class Client:
         try:
             document = decode_json(response.content, strict=self.strict)
             deviations = check_document(document, strict=self.strict)
-        except HalkitError as exc:
+        except HalFormatError as exc:
             exc.args = (f"{method} {url}: {exc}",)
             exc.response = response
             raise

@@ -95,6 +95,9 @@ class HalFormatError(HalkitError, ValueError):
         for the whole document.
     """
 
+    #: The HTTP response the document came in, when it came over HTTP.
+    response: Optional["requests.Response"] = None
+
     def __init__(self, message: str, pointer: str = "") -> None:
         self.pointer = pointer
         self.message = message
@@ -149,6 +152,9 @@ class ProfileError(HalkitError):
 
     :ivar violations: the violations found, when the error is about a document.
     """
+
+    #: The resource that broke the profile (strict mode), so nothing fetched is lost.
+    resource: Any = None
 
     def __init__(self, message: str, violations: Sequence[Any] = ()) -> None:
         self.violations = list(violations)

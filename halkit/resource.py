@@ -324,7 +324,8 @@ class Resource:
         name: Optional[str] = None,
         index: Optional[int] = None,
         embedded: bool = True,
-        **variables: Any,
+        variables: Optional[Mapping[str, Any]] = None,
+        **kwargs: Any,
     ) -> "Resource":
         """Follow one rel, or a chain of rels, and return the target resource.
 
@@ -337,11 +338,17 @@ class Resource:
         :param name: choose among several links (of the last rel) by ``name``.
         :param index: ... or by position.
         :param embedded: use embedded resources when present (default ``True``).
-        :param variables: URI template variables, for any templated link in the chain.
+        :param variables: URI template variables as a mapping, for any templated
+            link in the chain; use it for variables called ``name``, ``index``,
+            ``embedded`` or ``variables`` (``follow("find:users", variables={"name": "jane"})``).
+        :param kwargs: more URI template variables.
         :raises halkit.LinkNotFoundError: a rel is neither linked nor embedded.
         """
         if not rels:
             raise TypeError("follow() needs at least one rel")
+        if variables:
+            kwargs = {**variables, **kwargs}
+        variables = kwargs
         current = self
         last = len(rels) - 1
         for i, rel in enumerate(rels):

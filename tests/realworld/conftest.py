@@ -13,14 +13,8 @@ from typing import Iterator, List
 
 import pytest
 
+from .seed import DRF_AUTHORS, DRF_BOOKS, FLASK_AUTHORS, FLASK_BOOKS
 from .wsgi import WSGIThread
-
-#: drf: authors, books, and each author's books (book ``i`` is by author ``i % 3``).
-DRF_AUTHORS = ["Ursula K. Le Guin", "Terry Pratchett", "Octavia E. Butler"]
-DRF_BOOKS = 12
-#: flask: authors and books (book ``i`` is by author ``i % 2``).
-FLASK_AUTHORS = ["Italo Calvino", "Jorge Luis Borges"]
-FLASK_BOOKS = 10
 
 
 class DRFServer(WSGIThread):

@@ -15,8 +15,9 @@ import halkit
 from halkit.hal import EMBEDDED_ARRAY_REL
 
 from .compat import record_compat
-from .conftest import DRF_AUTHORS, DRF_BOOKS, DRFServer
+from .conftest import DRFServer
 from .drf_app.site import PAGE_SIZE
+from .seed import DRF_AUTHORS, DRF_BOOKS
 
 HAL = "application/hal+json"
 #: What halkit tolerates in drf-hal-json's pages and resources.

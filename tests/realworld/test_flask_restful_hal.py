@@ -15,8 +15,8 @@ import pytest
 import halkit
 
 from .compat import record_compat
-from .conftest import FLASK_AUTHORS, FLASK_BOOKS
 from .flask_app import PAGE_SIZE
+from .seed import FLASK_AUTHORS, FLASK_BOOKS
 from .wsgi import WSGIThread
 
 

@@ -203,8 +203,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     chosen = set(args.only or ["W1", "W1v", "W2", "W3", "memory", "requests", "fanout"])
     users, chain, repeat = 10000, 200, 500
     profile = _profile_name()
-    import halkit
     import requests
+
+    import halkit
 
     print(f"halkit {halkit.__version__}, requests {requests.__version__}, Python {sys.version.split()[0]}, "
           f"{os.cpu_count()} CPUs; {runs} runs of each side, medians")

@@ -30,6 +30,7 @@ extensions = [
     "sphinx.ext.doctest",
     "sphinx.ext.viewcode",
     "halkit_cli",
+    "halkit_metaschema",
     "halkit_apidoc",
 ]
 

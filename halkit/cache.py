@@ -6,9 +6,11 @@ Install it with ``pip install halkit[cache]``, then::
     client = halkit.Client(url, cache=FileCache(".cache"))  # any cachecontrol cache
 
 Responses are cached as RFC 9111 allows (``Cache-Control``, ``Expires``);
-a stale response with an ``ETag`` or ``Last-Modified`` is revalidated with
-``If-None-Match`` / ``If-Modified-Since``, and a ``304 Not Modified`` answer
-is served from the cache without the body crossing the network again.
+a stale response with an ``ETag`` is revalidated with ``If-None-Match``
+(and ``If-Modified-Since`` when it also has a ``Last-Modified``), and a
+``304 Not Modified`` answer is served from the cache without the body
+crossing the network again. (cachecontrol drops a stale response that has no
+``ETag``, so a ``Last-Modified`` alone gives freshness, not revalidation.)
 
 Caching happens in a :class:`cachecontrol.CacheControlAdapter` mounted on
 the client's session, so it also covers everything else sent through that

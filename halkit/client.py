@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json as _json
 import threading
+import time
 import warnings
 from typing import (
     TYPE_CHECKING,
@@ -26,7 +27,7 @@ from typing import (
 
 import requests
 from requests.adapters import HTTPAdapter
-from urllib3.exceptions import DecodeError, ProtocolError, ReadTimeoutError
+from urllib3.exceptions import DecodeError, MaxRetryError, ProtocolError, ReadTimeoutError, ResponseError
 from urllib3.util.retry import Retry
 
 from . import uri
@@ -61,6 +62,7 @@ __all__ = [
     "DEFAULT_TIMEOUT",
     "DEFAULT_MAX_BODY_SIZE",
     "IDEMPOTENT_METHODS",
+    "HalkitRetry",
     "default_retry",
 ]
 
@@ -77,28 +79,75 @@ _JSON_TYPES = ("application/hal+json", "application/json", "application/vnd.hal+
 _VALIDATION_MODES = ("strict", "warn", "off")
 
 
-def default_retry(total: int = 3) -> Retry:
-    """The retry policy of a client's own session (urllib3 :class:`~urllib3.util.retry.Retry`).
+class HalkitRetry(Retry):
+    """urllib3's :class:`~urllib3.util.retry.Retry`, bounded in total time too.
 
-    Idempotent methods only; connection errors and 429/502/503/504;
-    exponential backoff with jitter; ``Retry-After`` honoured.
+    :param max_retry_after: the longest ``Retry-After`` wait honoured, in
+        seconds; a server asking for more gets no retry (the answer, e.g. a
+        429, is raised at once as :class:`~halkit.RateLimitedError`).
+    :param deadline: the most time, in seconds from the first failure, that
+        retrying may take, waits included; when the next wait would pass it,
+        the last answer (or error) is given instead.
+
+    Every other argument is urllib3's.
+    """
+
+    def __init__(self, *args: Any, max_retry_after: float = 30.0, deadline: float = 60.0,
+                 _started: Optional[float] = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.max_retry_after = max_retry_after
+        self.deadline = deadline
+        self._started = _started
+
+    def new(self, **kw: Any) -> "HalkitRetry":
+        kw.setdefault("max_retry_after", self.max_retry_after)
+        kw.setdefault("deadline", self.deadline)
+        kw.setdefault("_started", self._started)
+        return super().new(**kw)  # type: ignore[no-any-return]
+
+    def increment(self, method: Optional[str] = None, url: Optional[str] = None, response: Any = None,
+                  error: Optional[Exception] = None, _pool: Any = None, _stacktrace: Any = None) -> "HalkitRetry":
+        now = time.monotonic()
+        started = self._started if (self.history and self._started is not None) else now
+        if response is not None and self.respect_retry_after_header:
+            wait = self.get_retry_after(response)
+            if wait is not None and (wait > self.max_retry_after or now - started + wait > self.deadline):
+                raise MaxRetryError(_pool, url or "", error or ResponseError(f"Retry-After {wait:.0f}s is too long"))
+        new = super().increment(method, url, response, error, _pool, _stacktrace)
+        new._started = started
+        if now - started + new.get_backoff_time() > self.deadline:
+            raise MaxRetryError(_pool, url or "", error or ResponseError("retry deadline passed"))
+        return new  # type: ignore[no-any-return]
+
+
+def default_retry(total: int = 3, *, max_retry_after: float = 30.0, deadline: float = 60.0) -> Retry:
+    """The retry policy of a client's own session (a :class:`HalkitRetry`).
+
+    Idempotent methods only (POST and PATCH are never retried); connection
+    errors and 429/502/503/504; exponential backoff with jitter;
+    ``Retry-After`` (seconds or an HTTP date) honoured up to
+    ``max_retry_after``; at most ``total`` retries within ``deadline`` seconds.
     """
     kwargs: Dict[str, Any] = dict(
         total=total,
         connect=total,
         read=total,
         status=total,
+        other=0,
         backoff_factor=0.2,
         status_forcelist=(429, 502, 503, 504),
         allowed_methods=IDEMPOTENT_METHODS,
         respect_retry_after_header=True,
         raise_on_status=False,
         raise_on_redirect=False,
+        max_retry_after=max_retry_after,
+        deadline=deadline,
     )
     try:
-        return Retry(backoff_jitter=0.1, backoff_max=10.0, **kwargs)
-    except TypeError:  # urllib3 < 2
-        return Retry(**kwargs)
+        return HalkitRetry(backoff_jitter=0.1, backoff_max=10.0, **kwargs)
+    except TypeError:  # urllib3 < 2: no jitter, no backoff_max, maybe no `other`
+        kwargs.pop("other")
+        return HalkitRetry(**kwargs)
 
 
 def _media_type(content_type: Optional[str]) -> str:
@@ -130,8 +179,9 @@ class Client:
     :param max_body_size: the largest response body read, in bytes.
     :param content_type: the Content-Type of JSON request bodies.
     :param accept: the Accept header.
-    :param retries: retries for a client-made session: an int, a urllib3
-        ``Retry``, or ``0``/``False`` for none.
+    :param retries: retries for a client-made session: a number of retries
+        (:func:`default_retry`), a urllib3 ``Retry`` (e.g. a :class:`HalkitRetry`),
+        or ``0``/``False`` for none. A session you pass keeps its own adapters.
     """
 
     def __init__(

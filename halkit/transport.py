@@ -161,7 +161,7 @@ class Transport:
 
     def _decide(self, url: str, snapshot: Tuple[Any, ...]) -> _Origin:
         session = self.session
-        settings: Dict[str, Any] = session.merge_environment_settings(url, {}, True, None, None)
+        settings: Dict[str, Any] = dict(session.merge_environment_settings(url, {}, True, None, None))
         slow = _Origin(False, None, None, settings, snapshot)
         if not self.fast or type(session) is not requests.Session:
             return slow
@@ -182,7 +182,7 @@ class Transport:
                 pool = get_pool(probe, settings["verify"], proxies=None, cert=settings["cert"])
             else:  # pragma: no cover - older requests
                 pool = adapter.get_connection(url, None)
-            adapter.cert_verify(pool, url, settings["verify"], settings["cert"])
+            adapter.cert_verify(pool, url, settings["verify"], settings["cert"])  # type: ignore[no-untyped-call]
         except Exception:  # anything odd: let requests do it (and report it) on every request
             return slow
         return _Origin(True, adapter, pool, settings, snapshot)
@@ -278,7 +278,7 @@ class Transport:
         match = _SIMPLE_URL.fullmatch(url)
         if match is not None:
             return self._origin(f"{match.group(1)}://{match.group(2)}", url).settings
-        return self.session.merge_environment_settings(url, {}, True, None, None)
+        return dict(self.session.merge_environment_settings(url, {}, True, None, None))
 
     def _timeout(self, timeout: TimeoutLike) -> Timeout:
         try:
@@ -303,7 +303,7 @@ class Transport:
         max_body_size: int,
     ) -> requests.Response:
         session = self.session
-        merged: CaseInsensitiveDict[str] = CaseInsensitiveDict(session.headers)
+        merged: CaseInsensitiveDict[Any] = CaseInsensitiveDict(session.headers)
         for key, value in headers.items():
             if value is None:
                 merged.pop(key, None)
@@ -356,20 +356,19 @@ class Transport:
             response.elapsed = datetime.timedelta(seconds=time.perf_counter() - start)
             kwargs = {"stream": True, "timeout": timeout, "verify": settings["verify"], "cert": settings["cert"], "proxies": settings["proxies"]}
             if prepared.hooks["response"]:
-                response = dispatch_hook("response", prepared.hooks, response, **kwargs)
-            if response.history:
-                for old in response.history:
-                    if "set-cookie" in old.headers:
-                        extract_cookies_to_jar(session.cookies, old.request, old.raw)
+                response = dispatch_hook("response", prepared.hooks, response, **kwargs)  # type: ignore[no-untyped-call]
+            for old in response.history:
+                if "set-cookie" in old.headers:
+                    _extract_cookies(session.cookies, old.request, old.raw)
             if "set-cookie" in response.headers:
-                extract_cookies_to_jar(session.cookies, response.request, response.raw)
-            if response.is_redirect:
+                _extract_cookies(session.cookies, response.request, response.raw)
+            if response.is_redirect and response.request is not None:
+                # what Session.send does after the adapter: follow with resolve_redirects
                 final = response.request
-                if final._cookies is None:  # type: ignore[union-attr]
-                    final._cookies = merge_cookies(RequestsCookieJar(), session.cookies)  # type: ignore[union-attr]
+                _ensure_cookie_jar(final, session)
                 _read_body(response, max_body_size, method, url)
                 history = [response]
-                history.extend(session.resolve_redirects(response, final, **kwargs))  # type: ignore[arg-type]
+                history.extend(session.resolve_redirects(response, final, **kwargs))
                 response = history.pop()
                 response.history = history
             _read_body(response, max_body_size, method, url)
@@ -383,8 +382,7 @@ class Transport:
         self, prepared: PreparedRequest, method: str, url: str, timeout: TimeoutLike, max_body_size: int
     ) -> requests.Response:
         session = self.session
-        if prepared._cookies is None:  # type: ignore[attr-defined]
-            prepared._cookies = merge_cookies(RequestsCookieJar(), session.cookies)  # type: ignore[attr-defined]
+        _ensure_cookie_jar(prepared, session)
         self.slow_sends += 1
         try:
             response = session.send(prepared, timeout=timeout, allow_redirects=True, **self._settings_for(url))
@@ -402,6 +400,17 @@ class Transport:
             if match is not None:
                 self._origins[f"{match.group(1)}://{match.group(2)}"] = fresh
         return fresh if fresh.fast else entry
+
+
+def _extract_cookies(jar: Any, request: Any, raw: Any) -> None:
+    extract_cookies_to_jar(jar, request, raw)  # type: ignore[no-untyped-call]
+
+
+def _ensure_cookie_jar(prepared: PreparedRequest, session: requests.Session) -> None:
+    """Give a hand-made request the cookie jar ``Session.prepare_request`` would have given it."""
+    if getattr(prepared, "_cookies", None) is None:
+        jar = merge_cookies(RequestsCookieJar(), session.cookies)  # type: ignore[no-untyped-call]
+        setattr(prepared, "_cookies", jar)  # noqa: B010 - a private attribute the stubs do not declare
 
 
 def _urllib3_timeout(timeout: Any) -> Timeout:
@@ -424,7 +433,7 @@ def _build_response(request: PreparedRequest, raw: Any, adapter: Any) -> request
     response.reason = raw.reason
     response.url = request.url  # type: ignore[assignment]
     if "set-cookie" in headers:
-        extract_cookies_to_jar(response.cookies, request, raw)
+        _extract_cookies(response.cookies, request, raw)
     response.request = request
     response.connection = adapter  # type: ignore[attr-defined]
     return response

@@ -36,8 +36,8 @@ from .exceptions import (
     ConnectError,
     ContentTypeError,
     DeprecatedLinkWarning,
-    HalFormatError,
     DeprecationHeaderWarning,
+    HalFormatError,
     HalkitError,
     ProfileError,
     ProfileWarning,
@@ -62,6 +62,7 @@ __all__ = [
     "DEFAULT_TIMEOUT",
     "DEFAULT_MAX_BODY_SIZE",
     "IDEMPOTENT_METHODS",
+    "RELATIVE_HREF_POLICIES",
     "HalkitRetry",
     "default_retry",
 ]
@@ -74,6 +75,11 @@ DEFAULT_TIMEOUT = 10.0
 DEFAULT_MAX_BODY_SIZE = 32 * 1024 * 1024
 #: Methods retried automatically on connection errors and 429/502/503/504.
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+
+#: The values of ``Client(relative_hrefs=...)``.
+RELATIVE_HREF_POLICIES = ("document", "api-root")
+#: Redirects after which requests re-sends a request as a GET, without its body.
+_METHOD_CHANGING_REDIRECTS = (301, 302)
 
 _JSON_TYPES = ("application/hal+json", "application/json", "application/vnd.hal+json", "application/problem+json")
 _VALIDATION_MODES = ("strict", "warn", "off")
@@ -158,6 +164,20 @@ def _is_json_type(media_type: str) -> bool:
     return media_type in _JSON_TYPES or media_type.endswith("+json")
 
 
+def _looks_like_json_object(content: bytes) -> bool:
+    return content.lstrip()[:1] == b"{"
+
+
+def _has_scheme_or_authority(href: str) -> bool:
+    """Whether ``href`` is an absolute URI or a network-path reference (``//host/...``)."""
+    if href.startswith("//"):
+        return True
+    scheme, sep, _ = href.partition(":")
+    return bool(sep) and bool(scheme) and scheme[0].isascii() and scheme[0].isalpha() and all(
+        c.isascii() and (c.isalnum() or c in "+-.") for c in scheme
+    )
+
+
 class Client:
     """A HAL API client.
 
@@ -177,8 +197,20 @@ class Client:
         ``"warn"`` or ``"off"``; defaults to ``"strict"`` with a profile.
     :param strict: parse HAL strictly (see :mod:`halkit.hal`); lenient by default.
     :param max_body_size: the largest response body read, in bytes.
-    :param content_type: the Content-Type of JSON request bodies.
-    :param accept: the Accept header.
+    :param content_type: the Content-Type of JSON request bodies
+        (``application/json`` by default; some servers accept only
+        ``application/hal+json``).
+    :param accept: the Accept header (some servers send HAL only when
+        ``application/hal+json`` is listed, or listed first).
+    :param relative_hrefs: how relative hrefs (no scheme, no host) resolve:
+        ``"document"`` (the default, RFC 3986): against the URL of the
+        document they are in; ``"api-root"``: against :attr:`api_root`, a
+        leading ``/`` included (``/books/3`` under the root
+        ``https://h/api/`` is ``https://h/api/books/3``), for servers that
+        write hrefs relative to their API root. ``Location`` headers
+        always resolve against the request URL.
+    :param api_root: the API root for ``relative_hrefs="api-root"``; by
+        default the entry URL without its query, ending with ``/``.
     :param retries: retries for a client-made session: a number of retries
         (:func:`default_retry`), a urllib3 ``Retry`` (e.g. a :class:`HalkitRetry`),
         or ``0``/``False`` for none. A session you pass keeps its own adapters.
@@ -200,9 +232,21 @@ class Client:
         content_type: str = "application/json",
         accept: str = DEFAULT_ACCEPT,
         retries: Union[int, Retry, bool, None] = 3,
+        relative_hrefs: str = "document",
+        api_root: Optional[str] = None,
     ) -> None:
         uri.check_scheme(entry_url)
         self.entry_url = entry_url
+        if relative_hrefs not in RELATIVE_HREF_POLICIES:
+            raise HalkitError(f"relative_hrefs must be one of {RELATIVE_HREF_POLICIES}, not {relative_hrefs!r}")
+        #: How relative hrefs resolve: ``"document"`` or ``"api-root"``.
+        self.relative_hrefs = relative_hrefs
+        if api_root is None:
+            api_root = entry_url.split("#", 1)[0].split("?", 1)[0]
+        else:
+            uri.check_scheme(api_root)
+        #: The URL ``relative_hrefs="api-root"`` resolves against (it ends with ``/``).
+        self.api_root = api_root if api_root.endswith("/") else api_root + "/"
         self._owns_session = session is None
         if session is None:
             session = requests.Session()
@@ -287,6 +331,12 @@ class Client:
         """Fetch the entry point and follow ``rels`` from it (see :meth:`Resource.follow`)."""
         return self.root().follow(*rels, **variables)
 
+    def resolve_href(self, base: Optional[str], href: str) -> str:
+        """Resolve ``href``, found in a document at ``base``, by the :attr:`relative_hrefs` policy."""
+        if self.relative_hrefs == "api-root" and not _has_scheme_or_authority(href):
+            return uri.resolve(self.api_root, href.lstrip("/"))
+        return uri.resolve(base, href) if base else href
+
     # -- HTTP --------------------------------------------------------------
 
     def _settings_for(self, url: str) -> Dict[str, Any]:
@@ -343,6 +393,8 @@ class Client:
             raise
         except Exception as exc:
             raise self._map_exception(exc, method, url) from exc
+        if method not in ("GET", "HEAD"):
+            self._check_redirects(response, method, url)
         if response.headers.get("Deprecation") or response.headers.get("Sunset"):
             self._warn_deprecation_headers(response)
         if response.status_code >= 400:
@@ -354,6 +406,27 @@ class Client:
                 method=method,
             )
         return response
+
+    @staticmethod
+    def _check_redirects(response: requests.Response, method: str, url: str) -> None:
+        """Refuse a 301/302 answer to a request that is not a GET.
+
+        ``requests`` (like browsers) follows them by sending a GET without the
+        body: the request was never carried out, yet the redirect target
+        would come back as if it were the result. (303 See Other is the
+        server's answer to the request and 307/308 keep the method: both are
+        followed.)
+        """
+        for hop in response.history:
+            if hop.status_code in _METHOD_CHANGING_REDIRECTS:
+                target = hop.headers.get("Location", "")
+                raise RequestError(
+                    f"{method} {url} was redirected ({hop.status_code}) to {target!r}; "
+                    f"following it would send a GET without the body, so {method} was not carried out "
+                    "(use the URL the server redirects to, e.g. with its trailing slash)",
+                    url=url,
+                    method=method,
+                )
 
     def _read_body(self, response: requests.Response, method: str, url: str) -> None:
         limit = self.max_body_size
@@ -448,6 +521,16 @@ class Client:
         if method == "HEAD":
             return None
         location = response.headers.get("Location")
+        if (
+            method != "GET"
+            and location
+            and response.status_code in (200, 201)
+            and response.content.strip()
+            and not _is_json_type(_media_type(response.headers.get("Content-Type")))
+            and not _looks_like_json_object(response.content)
+        ):
+            # "Created", "OK"...: the resource is at Location, not in the body.
+            return self.get(uri.resolve(response.url or url, location), type=type_hint)
         if response.status_code == 204 or not response.content.strip():
             if method != "GET" and location and response.status_code in (200, 201):
                 return self.get(uri.resolve(response.url or url, location), type=type_hint)
@@ -467,8 +550,7 @@ class Client:
         media = _media_type(response.headers.get("Content-Type"))
         if not _is_json_type(media):
             content = response.content
-            looks_json = content[:1] in (b"{",) or content.lstrip()[:1] == b"{"
-            if self.strict or not looks_json:
+            if self.strict or not _looks_like_json_object(content):
                 shown = media or "no Content-Type"
                 raise ContentTypeError(
                     f"{method} {url} answered {response.status_code} with {shown}, not JSON"

@@ -22,7 +22,15 @@ Two modes:
     * ``null-embedded``: ``null`` for a rel in ``_embedded``, or for
       ``_links``/``_embedded`` themselves: absent;
     * ``embedded-array``: ``_embedded`` given as an array of resources instead
-      of an object keyed by rel: exposed under the rel :data:`EMBEDDED_ARRAY_REL`.
+      of an object keyed by rel: exposed under the rel :data:`EMBEDDED_ARRAY_REL`;
+    * ``missing-links``: an embedded resource without ``_links`` (so without
+      a ``self`` link): read as having no links;
+    * ``missing-self``: an embedded resource whose ``_links`` has no ``self``.
+
+    An embedded resource without ``self`` has no URL of its own (its
+    :attr:`~halkit.Resource.url` is ``None``): nothing can be sent to it.
+    The top-level document may leave out ``_links`` in both modes: the draft
+    makes it optional, and the document has the URL it was fetched from.
 
     Everything else that is malformed (a link that is a number, an ``href``
     that is not a string, a root that is not an object...) is an error in
@@ -33,7 +41,8 @@ from __future__ import annotations
 
 import json
 import warnings
-from typing import Any, Dict, List, Mapping, MutableSet, Optional, Tuple, Union
+from collections import deque
+from typing import Any, Deque, Dict, List, Mapping, MutableSet, Optional, Tuple, Union
 
 from .exceptions import CompatibilityWarning, HalFormatError
 
@@ -56,6 +65,8 @@ _DEVIATIONS = {
     "null-rel": "null given for a link relation",
     "null-embedded": "null given for an embedded relation (or for _links/_embedded)",
     "embedded-array": f"'_embedded' given as an array (exposed under rel {EMBEDDED_ARRAY_REL!r})",
+    "missing-links": "an embedded resource without '_links' (so without a 'self' link)",
+    "missing-self": "an embedded resource without a 'self' link",
 }
 
 
@@ -110,13 +121,17 @@ def check_document(document: Any, *, strict: bool = False) -> List[Tuple[str, st
     if not isinstance(document, Mapping):
         raise HalFormatError(f"a HAL document must be a JSON object, not {_kind(document)}", "")
     deviations: List[Tuple[str, str]] = []
-    stack: List[Tuple[Mapping[str, Any], str, int]] = [(document, "", 0)]
-    while stack:
-        resource, pointer, depth = stack.pop()
+    # Breadth first, so that the first deviation of each kind reported is the
+    # first in document order.
+    queue: Deque[Tuple[Mapping[str, Any], str, int]] = deque([(document, "", 0)])
+    while queue:
+        resource, pointer, depth = queue.popleft()
         if depth > MAX_DEPTH:
             raise HalFormatError(f"'_embedded' nested more than {MAX_DEPTH} levels deep", pointer)
         if "_links" in resource:
             _check_links(resource["_links"], f"{pointer}/_links", strict, deviations)
+        if depth > 0:
+            _check_embedded_self(resource, pointer, strict, deviations)
         if "_embedded" in resource:
             emb = resource["_embedded"]
             emb_ptr = f"{pointer}/_embedded"
@@ -129,7 +144,7 @@ def check_document(document: Any, *, strict: bool = False) -> List[Tuple[str, st
                     raise HalFormatError("'_embedded' must be an object keyed by rel, not an array", emb_ptr)
                 deviations.append(("embedded-array", emb_ptr))
                 for i, item in enumerate(emb):
-                    _push_embedded(stack, item, f"{emb_ptr}/{i}", depth)
+                    _push_embedded(queue, item, f"{emb_ptr}/{i}", depth)
             elif isinstance(emb, Mapping):
                 for rel, value in emb.items():
                     rel_ptr = f"{emb_ptr}/{_escape(rel)}"
@@ -139,20 +154,35 @@ def check_document(document: Any, *, strict: bool = False) -> List[Tuple[str, st
                         deviations.append(("null-embedded", rel_ptr))
                     elif isinstance(value, list):
                         for i, item in enumerate(value):
-                            _push_embedded(stack, item, f"{rel_ptr}/{i}", depth)
+                            _push_embedded(queue, item, f"{rel_ptr}/{i}", depth)
                     else:
-                        _push_embedded(stack, value, rel_ptr, depth)
+                        _push_embedded(queue, value, rel_ptr, depth)
             else:
                 raise HalFormatError(f"'_embedded' must be an object, not {_kind(emb)}", emb_ptr)
     return deviations
 
 
-def _push_embedded(stack: List[Tuple[Mapping[str, Any], str, int]], item: Any, pointer: str, depth: int) -> None:
+def _check_embedded_self(
+    resource: Mapping[str, Any], pointer: str, strict: bool, deviations: List[Tuple[str, str]]
+) -> None:
+    links = resource.get("_links")
+    if links is None:
+        if strict:
+            raise HalFormatError("an embedded resource needs '_links' with a 'self' link", pointer)
+        if "_links" not in resource:  # a null '_links' is reported as null-embedded
+            deviations.append(("missing-links", pointer))
+    elif isinstance(links, Mapping) and links.get("self") is None:
+        if strict:
+            raise HalFormatError("an embedded resource needs a 'self' link", f"{pointer}/_links")
+        deviations.append(("missing-self", f"{pointer}/_links"))
+
+
+def _push_embedded(queue: Deque[Tuple[Mapping[str, Any], str, int]], item: Any, pointer: str, depth: int) -> None:
     if not isinstance(item, Mapping):
         raise HalFormatError(
             f"an embedded resource must be an object (or an array of objects), not {_kind(item)}", pointer
         )
-    stack.append((item, pointer, depth + 1))
+    queue.append((item, pointer, depth + 1))
 
 
 def _check_links(links: Any, pointer: str, strict: bool, deviations: List[Tuple[str, str]]) -> None:

@@ -116,8 +116,9 @@ class Link:
         """Expand the link into a URL.
 
         A templated link is expanded per RFC 6570 first, then resolved against
-        :attr:`base` (RFC 3986). A plain link is only resolved. The result is an
-        absolute URL whenever the link has a base.
+        :attr:`base` (RFC 3986), or as the client's ``relative_hrefs`` policy
+        says (see :class:`halkit.Client`). A plain link is only resolved. The
+        result is an absolute URL whenever the link has a base.
 
         :param variables: template variables, as a mapping.
         :param kwargs: more template variables.
@@ -129,6 +130,9 @@ class Link:
             expanded = uri.expand(self.href, values)
         else:
             expanded = self.href
+        client = self._resource._client if self._resource is not None else None
+        if client is not None:
+            return client.resolve_href(self.base, expanded)
         return uri.resolve(self.base, expanded) if self.base else expanded
 
     @property

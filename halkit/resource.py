@@ -172,7 +172,11 @@ class Resource:
 
     @property
     def url(self) -> Optional[str]:
-        """The resource's own URL: its ``self`` link, or where it was fetched from."""
+        """The resource's own URL: its ``self`` link, or where it was fetched from.
+
+        ``None`` for an embedded resource without a ``self`` link (and for a
+        parsed document without one and without ``base_url``).
+        """
         links = self.links
         if "self" in links:
             selfs = links["self"]
@@ -212,13 +216,16 @@ class Resource:
             own = links.get("self")
             href = own.get("href") if isinstance(own, Mapping) else own if isinstance(own, str) else None
             if isinstance(href, str) and not (isinstance(own, Mapping) and own.get("templated") is True):
-                resolved = uri.resolve(base, href) if base else href
+                if self._client is not None:
+                    resolved = self._client.resolve_href(base, href)
+                else:
+                    resolved = uri.resolve(base, href) if base else href
                 if "://" in resolved:
                     base = resolved
         child_type = None
         if self.type is not None and self._client is not None:
             child_type = self._client._embedded_type(self.type, rel)
-        return Resource(
+        child = Resource(
             doc,
             base_url=base,
             client=self._client,
@@ -227,6 +234,10 @@ class Resource:
             _parent_curies=self.links.curies,
             _pointer=pointer,
         )
+        # Not fetched: without a self link it has no URL (never the parent's,
+        # which a PUT or DELETE on the child would otherwise go to).
+        child._fetched_url = None
+        return child
 
     def embedded(self, rel: str) -> List["Resource"]:
         """The embedded resources for ``rel`` (a list, whether the document had one or an array).

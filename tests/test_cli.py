@@ -11,6 +11,7 @@ import pytest
 import halkit
 from halkit.cli import EXIT_ERROR, main
 from halkit.emulator import Emulator
+
 from server import TestServer
 
 

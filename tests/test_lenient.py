@@ -13,12 +13,12 @@ import json
 from typing import Any, Callable, Dict, List, Optional
 
 import pytest
-from realworld.compat import record_compat
 
 import halkit
 from halkit import Client, HalFormatError, parse
 from halkit.hal import EMBEDDED_ARRAY_REL
 
+from realworld.compat import record_compat
 from server import Request, TestServer
 
 BASE = "https://api.example/v1/things/doc"

@@ -145,6 +145,7 @@ def test_embedded_inherit_curies_and_own_take_precedence() -> None:
         "_embedded": {
             "a:x": {"_links": {"self": {"href": "/x"}, "http://one/y": {"href": "/y1"}}},
             "a:z": {"_links": {
+                "self": {"href": "/z"},
                 "curies": [{"name": "a", "href": "http://two/{rel}", "templated": True}],
                 "http://two/y": {"href": "/y2"}}},
         },
@@ -159,7 +160,7 @@ def test_embedded_single_and_array(orders: halkit.Resource) -> None:
     items = orders.embedded("ea:order")
     assert [i["total"] for i in items] == [30.0, 20.0]
     assert orders.is_embedded_array("ea:order")
-    single = parse({"_embedded": {"one": {"a": 1}}})
+    single = parse({"_embedded": {"one": {"a": 1, "_links": {"self": {"href": "/one"}}}}})
     assert single.embedded("one")[0]["a"] == 1 and not single.is_embedded_array("one")
     with pytest.raises(LinkNotFoundError):
         orders.embedded("nope")
@@ -171,7 +172,8 @@ def test_embedded_base_is_own_absolute_self_else_parent() -> None:
         "b": {"_links": {"rel": {"href": "2"}}},
         "c": {"_links": {"self": {"href": "/c/"}, "rel": {"href": "3"}}},
     }}
-    res = parse(doc, base_url="https://example.com/base/doc")
+    with pytest.warns(CompatibilityWarning, match="missing-self"):
+        res = parse(doc, base_url="https://example.com/base/doc")
     assert res.embedded("a")[0].link("rel").expand() == "http://other.example/things/2"
     assert res.embedded("b")[0].link("rel").expand() == "https://example.com/base/2"
     assert res.embedded("c")[0].link("rel").expand() == "https://example.com/c/3"
@@ -269,7 +271,8 @@ LENIENT_CASES = [
     ({"_links": {"item": ["/a", "/b"]}}, "bare-href"),
     ({"_links": {"self": {"href": "/a"}, "gone": None}}, "null-rel"),
     ({"_embedded": {"x": None}}, "null-embedded"),
-    ({"_embedded": [{"a": 1}, {"a": 2}]}, "embedded-array"),
+    ({"_embedded": [{"a": 1, "_links": {"self": {"href": "/1"}}}, {"a": 2, "_links": {"self": {"href": "/2"}}}]},
+     "embedded-array"),
 ]
 
 

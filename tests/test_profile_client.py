@@ -9,6 +9,7 @@ import pytest
 
 import halkit
 from halkit.emulator import Emulator
+
 from server import TestServer
 
 

@@ -1,0 +1,53 @@
+"""The public surface: everything in ``__all__`` exists, is documented, and nothing public is missing."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+
+import pytest
+
+import halkit
+
+MODULES = [
+    "halkit", "halkit.client", "halkit.resource", "halkit.link", "halkit.forms", "halkit.hal", "halkit.uri",
+    "halkit.auth", "halkit.registry", "halkit.exceptions", "halkit.crawl", "halkit.emulator", "halkit.cli",
+    "halkit.violations",
+]
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_all_names_exist_and_are_documented(name: str) -> None:
+    module = importlib.import_module(name)
+    assert module.__doc__, f"{name} has no module docstring"
+    exported = getattr(module, "__all__", None)
+    assert exported is not None, f"{name} has no __all__"
+    for member in exported:
+        obj = getattr(module, member)
+        if inspect.isclass(obj) or inspect.isfunction(obj):
+            assert obj.__doc__, f"{name}.{member} has no docstring"
+
+
+def test_top_level_exports_everything_public_users_need() -> None:
+    for member in ["Client", "Resource", "Link", "parse", "profile", "profiles", "Profile", "ClientCredentials",
+                   "BearerToken", "HalkitError", "HalFormatError", "LinkNotFoundError", "TemplateError",
+                   "HTTPError", "AuthError", "ProfileError", "ResponseTooLargeError", "CompatibilityWarning"]:
+        assert member in halkit.__all__, member
+    assert sorted(set(halkit.__all__)) == sorted(halkit.__all__), "duplicates in __all__"
+
+
+def test_every_exception_derives_from_the_root() -> None:
+    from halkit import exceptions
+
+    for member in exceptions.__all__:
+        obj = getattr(exceptions, member)
+        if inspect.isclass(obj) and issubclass(obj, Warning):
+            assert issubclass(obj, halkit.HalkitWarning), member
+        elif inspect.isclass(obj) and issubclass(obj, BaseException):
+            assert issubclass(obj, halkit.HalkitError), member
+
+
+def test_py_typed_is_shipped() -> None:
+    from importlib.resources import files
+
+    assert files("halkit").joinpath("py.typed").is_file()

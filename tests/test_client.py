@@ -297,3 +297,33 @@ def test_malformed_hal_from_server(server: TestServer, prefix: str) -> None:
         Client(server.url(f"{prefix}/bad")).root()
     assert info.value.pointer == "/_links/self"
     assert prefix in str(info.value)
+
+
+def test_hal_forms_submit_over_http(server: TestServer, prefix: str) -> None:
+    got = []
+
+    def record(req: Request) -> Any:
+        got.append((req.method, req.path, req.headers.get("content-type"), req.body))
+        return 200, dict(HAL), {"ok": req.method}
+
+    server.handle(f"{prefix}/people", record)
+    server.handle(f"{prefix}/people?q=ann", record)
+    server.add(f"{prefix}/form", {
+        "_links": {"self": {"href": f"{prefix}/form"}},
+        "_templates": {
+            "default": {"method": "GET", "target": f"{prefix}/people", "properties": [{"name": "q", "required": True}]},
+            "create": {"method": "POST", "target": "people", "properties": [{"name": "name", "required": True}]},
+            "form": {"method": "PUT", "target": "people", "contentType": "application/x-www-form-urlencoded",
+                     "properties": [{"name": "name"}]},
+        },
+    })
+    res = Client(server.url(f"{prefix}/form")).root()
+    assert res.template().submit(q="ann")["ok"] == "GET"
+    assert res.template("create").submit({"name": "Bo"})["ok"] == "POST"
+    assert res.template("form").submit(name="Cy")["ok"] == "PUT"
+    with pytest.raises(halkit.FormError):
+        res.template("create").submit()
+    assert got[0][:2] == ("GET", f"{prefix}/people?q=ann")
+    assert got[1][0] == "POST" and got[1][2] == "application/json" and json.loads(got[1][3]) == {"name": "Bo"}
+    assert got[2][0] == "PUT" and got[2][2] == "application/x-www-form-urlencoded" and got[2][3] == b"name=Cy"
+    assert len(got) == 3  # the refused submit sent nothing

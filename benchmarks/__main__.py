@@ -164,11 +164,13 @@ def memory(small: int, large: int) -> Dict[str, int]:
 
 def fanout(users: int, latency: float) -> Dict[str, float]:
     """Following every item's ``self`` on one page: one by one, then with follow_all."""
+    import requests
+
     import halkit
     from halkit.fanout import follow_all
 
     with serve(users=users, latency=latency) as base:
-        s = __import__("requests").Session()
+        s = requests.Session()
         token = workloads.fetch_token(base, s)
         s.close()
         with halkit.Client(f"{base}/v1", auth=token) as client:

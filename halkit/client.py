@@ -42,7 +42,6 @@ from .exceptions import (
     ProfileError,
     ProfileWarning,
     RequestError,
-    ResponseTooLargeError,
     TimeoutError,
     TooManyRedirectsError,
     TransportError,
@@ -51,6 +50,7 @@ from .exceptions import (
 )
 from .hal import check_document, decode_json, warn_deviations
 from .resource import Resource
+from .transport import Transport
 
 if TYPE_CHECKING:  # pragma: no cover
     from .link import Link
@@ -214,6 +214,10 @@ class Client:
     :param retries: retries for a client-made session: a number of retries
         (:func:`default_retry`), a urllib3 ``Retry`` (e.g. a :class:`HalkitRetry`),
         or ``0``/``False`` for none. A session you pass keeps its own adapters.
+    :param cache: HTTP caching for a client-made session (needs
+        ``pip install halkit[cache]``): ``True`` for an in-memory cache, or a
+        cachecontrol cache object (see :mod:`halkit.cache`). With your own
+        session, mount :func:`halkit.cache.make_cache_adapter` on it instead.
     """
 
     def __init__(
@@ -234,6 +238,7 @@ class Client:
         retries: Union[int, Retry, bool, None] = 3,
         relative_hrefs: str = "document",
         api_root: Optional[str] = None,
+        cache: Any = None,
     ) -> None:
         uri.check_scheme(entry_url)
         self.entry_url = entry_url
@@ -248,15 +253,26 @@ class Client:
         #: The URL ``relative_hrefs="api-root"`` resolves against (it ends with ``/``).
         self.api_root = api_root if api_root.endswith("/") else api_root + "/"
         self._owns_session = session is None
+        if session is not None and cache not in (None, False):
+            raise HalkitError("cache= applies to a client-made session; mount halkit.cache.make_cache_adapter() on yours")
         if session is None:
             session = requests.Session()
+            retry: Union[Retry, int] = 0
             if retries:
                 retry = retries if isinstance(retries, Retry) else default_retry(3 if retries is True else int(retries))
+            adapter: Optional[HTTPAdapter] = None
+            if cache not in (None, False):
+                from .cache import make_cache_adapter
+
+                adapter = make_cache_adapter(cache, max_retries=retry)
+            elif retries:
                 adapter = HTTPAdapter(max_retries=retry)
+            if adapter is not None:
                 session.mount("http://", adapter)
                 session.mount("https://", adapter)
         #: The :class:`requests.Session` every request goes through.
         self.session = session
+        self._transport = Transport(session)
         self.timeout = timeout
         self.max_body_size = max_body_size
         self.content_type = content_type
@@ -283,7 +299,6 @@ class Client:
         if validation not in _VALIDATION_MODES:
             raise HalkitError(f"validation must be one of {_VALIDATION_MODES}, not {validation!r}")
         self.validation = validation
-        self._env_settings: Dict[str, Dict[str, Any]] = {}
         self._warned: Set[str] = set()
         self._warned_links: Set[Tuple[str, str, str]] = set()
         self._warned_headers: Set[Tuple[str, str]] = set()
@@ -295,6 +310,7 @@ class Client:
 
     def close(self) -> None:
         """Close the session, if the client made it, and the auth's token session."""
+        self._transport.close()
         if self._owns_session:
             self.session.close()
         close = getattr(self._auth, "close", None)
@@ -339,16 +355,6 @@ class Client:
 
     # -- HTTP --------------------------------------------------------------
 
-    def _settings_for(self, url: str) -> Dict[str, Any]:
-        """``requests``' environment settings (proxies, verify...), computed once per origin."""
-        scheme, _, rest = url.partition("://")
-        key = scheme.lower() + "://" + rest.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0].lower()
-        settings = self._env_settings.get(key)
-        if settings is None:
-            settings = dict(self.session.merge_environment_settings(url, {}, True, None, None))
-            self._env_settings[key] = settings
-        return settings
-
     def request(
         self,
         method: str,
@@ -378,21 +384,17 @@ class Client:
             hdrs["Content-Type"] = self.content_type
         if headers:
             hdrs.update(headers)
-        req = requests.Request(method, url, headers=hdrs, data=body, params=params, auth=self._auth)
-        try:
-            prepared = self.session.prepare_request(req)
-        except (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema, requests.exceptions.InvalidSchema) as exc:
-            raise UnsafeURLError(f"invalid URL {url!r}: {exc}") from exc
-        except (ValueError, TypeError) as exc:
-            raise RequestError(f"cannot prepare {method} {url}: {exc}", url=url, method=method) from exc
         self.request_count += 1
-        try:
-            response = self.session.send(prepared, timeout=self.timeout, allow_redirects=True, **self._settings_for(url))
-            self._read_body(response, method, url)
-        except HalkitError:
-            raise
-        except Exception as exc:
-            raise self._map_exception(exc, method, url) from exc
+        response = self._transport.send(
+            method,
+            url,
+            headers=hdrs,
+            body=body,
+            params=params,
+            auth=self._auth,
+            timeout=self.timeout,
+            max_body_size=self.max_body_size,
+        )
         if method not in ("GET", "HEAD"):
             self._check_redirects(response, method, url)
         if response.headers.get("Deprecation") or response.headers.get("Sunset"):
@@ -427,37 +429,6 @@ class Client:
                     url=url,
                     method=method,
                 )
-
-    def _read_body(self, response: requests.Response, method: str, url: str) -> None:
-        limit = self.max_body_size
-        length = response.headers.get("Content-Length")
-        if length is not None and length.isdigit() and int(length) > limit:
-            response.close()
-            raise ResponseTooLargeError(
-                f"{method} {url}: Content-Length {length} is over the limit of {limit} bytes",
-                limit=limit, url=url, method=method,
-            )
-        chunks = []
-        total = 0
-        raw = response.raw
-        if raw is None or not hasattr(raw, "stream"):
-            content = response.content
-            if len(content) > limit:
-                raise ResponseTooLargeError(
-                    f"{method} {url}: body over the limit of {limit} bytes", limit=limit, url=url, method=method
-                )
-            return
-        for chunk in raw.stream(65536, decode_content=True):
-            total += len(chunk)
-            if total > limit:
-                response.close()
-                raise ResponseTooLargeError(
-                    f"{method} {url}: body over the limit of {limit} bytes (after decompression)",
-                    limit=limit, url=url, method=method,
-                )
-            chunks.append(chunk)
-        response._content = b"".join(chunks)
-        response._content_consumed = True  # type: ignore[attr-defined]
 
     @staticmethod
     def _map_exception(exc: Exception, method: str, url: str) -> HalkitError:

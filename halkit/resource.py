@@ -8,6 +8,7 @@ nothing for the parts nobody touches.
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping  # isinstance() on typing.Mapping is several times slower
 from types import MappingProxyType
 from typing import (
     TYPE_CHECKING,
@@ -15,7 +16,6 @@ from typing import (
     Dict,
     Iterator,
     List,
-    Mapping,
     Optional,
     Union,
 )
@@ -134,17 +134,22 @@ class Resource:
         return self._props
 
     def __getitem__(self, key: str) -> Any:
-        try:
-            return self.properties[key]
-        except KeyError:
-            raise KeyError(key) from None
+        # straight from the document: no properties mapping is built for one lookup
+        if key not in RESERVED:
+            try:
+                return self._doc[key]
+            except KeyError:
+                pass
+        raise KeyError(key) from None
 
     def __contains__(self, key: object) -> bool:
-        return key in self.properties
+        return key not in RESERVED and key in self._doc
 
     def get(self, key: str, default: Any = None) -> Any:
         """A property's value, or ``default``."""
-        return self.properties.get(key, default)
+        if key in RESERVED:
+            return default
+        return self._doc.get(key, default)
 
     # -- links -------------------------------------------------------------
 

@@ -593,6 +593,10 @@ def resolve(base: Optional[str], ref: str) -> str:
     _require_str(ref, "a URI reference")
     if base is None:
         return ref
+    if type(base) is str and ref.startswith(("http://", "https://")) and "/." not in ref:
+        # an absolute http(s) reference without dot segments resolves to itself
+        # (the common case: servers send absolute hrefs); skip the split and join
+        return ref
     b = _split(_require_str(base, "a base URI"))
     r = _split(ref)
     if r.scheme is not None:

@@ -212,7 +212,7 @@ class Client:
     :param api_root: the API root for ``relative_hrefs="api-root"``; by
         default the entry URL without its query, ending with ``/``.
     :param retries: retries for a client-made session: a number of retries
-        (:func:`default_retry`), a urllib3 ``Retry`` (e.g. a :class:`HalkitRetry`),
+        (:func:`default_retry`), a urllib3 ``Retry`` (e.g. a :class:`halkit.client.HalkitRetry`),
         or ``0``/``False`` for none. A session you pass keeps its own adapters.
     :param cache: HTTP caching for a client-made session (needs
         ``pip install halkit[cache]``): ``True`` for an in-memory cache, or a
@@ -384,7 +384,8 @@ class Client:
             hdrs["Content-Type"] = self.content_type
         if headers:
             hdrs.update(headers)
-        self.request_count += 1
+        with self._lock:
+            self.request_count += 1
         response = self._transport.send(
             method,
             url,
@@ -616,7 +617,7 @@ class Client:
             methods = self.profile.link_methods(resource.type, link.rel)
             if methods is not None and method.upper() not in methods and method.upper() not in ("HEAD", "OPTIONS"):
                 raise ProfileError(
-                    f"the {self.profile.name} profile documents {sorted(methods)} for rel {link.rel!r} "
+                    f"the {self.profile.name} profile documents {', '.join(sorted(methods))} for rel {link.rel!r} "
                     f"of {resource.type}, not {method.upper()}; nothing was sent"
                 )
 
@@ -625,6 +626,6 @@ class Client:
             methods = self.profile.link_methods(type, "self")
             if methods is not None and method.upper() not in methods and method.upper() not in ("HEAD", "OPTIONS"):
                 raise ProfileError(
-                    f"the {self.profile.name} profile documents {sorted(methods)} for {type}, "
+                    f"the {self.profile.name} profile documents {', '.join(sorted(methods))} for {type}, "
                     f"not {method.upper()}; nothing was sent"
                 )

@@ -24,7 +24,7 @@ Finding profiles
 :func:`profile` loads a profile by name or from a directory path, and
 :func:`profiles` lists the installed names. Installed profiles are:
 
-* the folders of the ``halkit.profiles`` package (shipped in halkit's wheel);
+* the folders of the ``halkit._profiles`` data package (shipped in halkit's wheel);
 * the entry points of the group ``halkit.profiles``, which other packages
   declare to ship their own. The entry point's name is the profile's name;
   its object is a package (module) whose folder holds ``profile.json``, or a
@@ -870,13 +870,13 @@ def _traversable_of(obj: Any, label: str) -> Any:
 
 
 def _shipped_profiles() -> Any:
-    """The folder of the ``halkit.profiles`` data package, or ``None``.
+    """The folder of the ``halkit._profiles`` data package, or ``None``.
 
     Installed, it is the package; in a source checkout (``halkit/`` next to
     ``profiles/``, nothing installed), it is that ``profiles/`` folder.
     """
     try:
-        return importlib.resources.files("halkit.profiles")
+        return importlib.resources.files("halkit._profiles")
     except ModuleNotFoundError:
         checkout = pathlib.Path(__file__).resolve().parent.parent / "profiles"
         return checkout if checkout.joinpath("__init__.py").is_file() else None

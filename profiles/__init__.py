@@ -1,1 +1,1 @@
-"""Profiles shipped with halkit, as data: one folder per profile (``halkit.profiles``)."""
+"""Profiles shipped with halkit, as data: one folder per profile (installed as ``halkit._profiles``)."""

@@ -245,3 +245,106 @@ def test_a_bad_link_at_the_end_of_a_large_document_is_found() -> None:
     with pytest.raises(HalFormatError) as info:
         parse(json.dumps({"_embedded": {"items": items}}))
     assert info.value.pointer == f"/_embedded/items/{n - 1}/_links/self/href"
+
+
+# -- property-based: one wrong value anywhere in a valid document ----------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+VALID: Dict[str, Any] = {
+    "_links": {
+        "self": {"href": "/orders?page=1", "title": "Orders"},
+        "next": {"href": "/orders?page=2"},
+        "find": {"href": "/orders{?id}", "templated": True, "name": "by-id"},
+        "curies": [{"name": "acme", "href": "https://docs.acme.com/rels/{rel}", "templated": True}],
+        "acme:widgets": [{"href": "/w/1", "name": "one", "type": "application/hal+json"}, {"href": "/w/2"}],
+    },
+    "_embedded": {
+        "orders": [
+            {"_links": {"self": {"href": "/orders/1"}, "customer": {"href": "/c/1"}}, "total": 30.0},
+            {"_links": {"self": {"href": "/orders/2"}},
+             "_embedded": {"customer": {"_links": {"self": {"href": "/c/2"}}, "name": "Ann"}}, "total": 20},
+        ],
+    },
+    "count": 2,
+    "tags": ["a", "b"],
+}
+
+
+def _paths(value: Any, pointer: str = "") -> Iterator[Tuple[str, List[Any]]]:
+    yield pointer, []
+    if isinstance(value, dict):
+        for key, child in value.items():
+            yield from ((p, [key, *rest]) for p, rest in _paths(child, f"{pointer}/{key.replace('~', '~0').replace('/', '~1')}"))
+    elif isinstance(value, list):
+        for i, child in enumerate(value):
+            yield from ((p, [i, *rest]) for p, rest in _paths(child, f"{pointer}/{i}"))
+
+
+PATHS = [(p, route) for p, route in _paths(VALID) if route]
+WRONG = st.one_of(
+    st.none(), st.booleans(), st.integers(-3, 3), st.sampled_from([1.5, "", "x", "/rel", [], {}]),
+    st.lists(st.one_of(st.integers(0, 9), st.none(), st.text(max_size=3)), min_size=1, max_size=3),
+    st.dictionaries(st.sampled_from(["href", "name", "templated", "_links", "x"]),
+                    st.one_of(st.none(), st.integers(0, 2), st.text(max_size=3), st.booleans()), max_size=3),
+)
+
+
+def _mutated(route: List[Any], value: Any) -> Dict[str, Any]:
+    doc = json.loads(json.dumps(VALID))
+    target = doc
+    for step in route[:-1]:
+        target = target[step]
+    target[route[-1]] = value
+    return doc  # type: ignore[no-any-return]
+
+
+def _related(a: str, b: str) -> bool:
+    """One pointer is the other or an ancestor of it."""
+    return a == b or a.startswith(b + "/") or b.startswith(a + "/")
+
+
+def test_the_valid_document_is_valid() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        res = parse(VALID, strict=True, base_url=BASE)
+    exercise(res)
+
+
+@settings(max_examples=150, deadline=None)
+@given(where=st.sampled_from(PATHS), value=WRONG, strict=st.booleans())
+def test_one_wrong_value_is_reported_where_it_is(where: Tuple[str, List[Any]], value: Any, strict: bool) -> None:
+    """Any one value replaced: accepted, or HalFormatError with a pointer at (or around) the change.
+
+    The same outcome for the mapping and for its JSON text; every pointer names a
+    value that exists; only halkit errors come out of the accessors.
+    """
+    pointer, route = where
+    doc = _mutated(route, value)
+    outcomes = []
+    for source in (doc, json.dumps(doc)):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", halkit.CompatibilityWarning)
+            try:
+                res = parse(source, strict=strict, base_url=BASE)
+            except HalFormatError as exc:
+                outcomes.append(exc.pointer)
+                resolve_pointer(doc, exc.pointer)
+                assert _related(exc.pointer, pointer), (exc.pointer, pointer)
+                continue
+            outcomes.append(None)
+            try:
+                exercise(res)
+            except halkit.HalkitError as exc:
+                assert isinstance(exc, (HalFormatError, halkit.AmbiguousLinkError, halkit.LinkNotFoundError)), exc
+    assert outcomes[0] == outcomes[1]
+
+
+@settings(max_examples=100, deadline=None)
+@given(cut=st.integers(1, len(json.dumps(VALID)) - 1))
+def test_a_truncated_document_is_a_json_error(cut: int) -> None:
+    text = json.dumps(VALID)[:cut]
+    with pytest.raises(HalFormatError) as info:
+        parse(text)
+    assert info.value.pointer == "" and "invalid JSON" in str(info.value)

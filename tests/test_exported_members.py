@@ -51,3 +51,11 @@ def test_py_typed_is_shipped() -> None:
     from importlib.resources import files
 
     assert files("halkit").joinpath("py.typed").is_file()
+
+
+def test_profiles_function_survives_loading_the_data_package() -> None:
+    # The data package must not be called halkit.profiles: importing it would
+    # replace the function halkit.profiles with the module.
+    halkit.profile("chatkitty")
+    assert callable(halkit.profiles) and "chatkitty" in halkit.profiles()
+    assert callable(halkit.profile)

@@ -13,12 +13,16 @@ then skip:
 Once every page is read, every name in ``halkit.__all__`` must have been
 documented: a new public name that nobody added to the reference is a warning,
 so ``-W`` fails the build.
+
+It also re-aligns two-column simple tables in docstrings whose first column
+is wider than its ``====`` border (see :func:`_widen_simple_tables`).
 """
 
 from __future__ import annotations
 
 import inspect
-from typing import Any, Dict, Optional
+import re
+from typing import Any, Dict, List, Optional
 
 from sphinx.application import Sphinx
 from sphinx.util import logging
@@ -36,10 +40,49 @@ def _exported_ids() -> Dict[int, str]:
     return {id(getattr(halkit, name)): name for name in halkit.__all__ if name != "__version__"}
 
 
-def _note_module(app: Sphinx, what: str, name: str, obj: Any, options: Any, lines: Any) -> None:
+def _note_module(app: Sphinx, what: str, name: str, obj: Any, options: Any, lines: List[str]) -> None:
     global _current_module
     if what == "module":
         _current_module = name
+    _widen_simple_tables(lines)
+
+
+_BORDER = re.compile(r"^(\s*)(=+)(\s{2,})(=+)\s*$")
+
+
+def _widen_simple_tables(lines: List[str]) -> None:
+    """Re-align two-column simple tables whose first column overflows its border.
+
+    docutils rejects a simple table when a first-column cell is wider than the
+    ``====`` above it ("Text in column margin"). A docstring written that way
+    is perfectly readable, so its table is re-laid out here, in place, instead
+    of failing the build; well-formed tables are left exactly as they are.
+    """
+    i = 0
+    while i < len(lines):
+        top = _BORDER.match(lines[i])
+        if top is None:
+            i += 1
+            continue
+        indent, first = top.group(1), len(top.group(2))
+        end = next((j for j in range(i + 1, len(lines)) if _BORDER.match(lines[j])), None)
+        if end is None:
+            return
+        rows = lines[i + 1 : end]
+        cells = []
+        for row in rows:
+            body = row[len(indent) :]
+            head, sep, rest = body.partition("  ")
+            cells.append((head, rest.strip()) if sep else (body.strip(), ""))
+        width = max([first] + [len(head) for head, _ in cells])
+        if width > first:
+            second = len(top.group(4))
+            border = f"{indent}{'=' * width}  {'=' * second}"
+            lines[i] = border
+            lines[end] = border
+            for k, (head, rest) in enumerate(cells):
+                lines[i + 1 + k] = f"{indent}{head.ljust(width)}  {rest}".rstrip()
+        i = end + 1
 
 
 def _skip(app: Sphinx, what: str, name: str, obj: Any, skip: bool, options: Any) -> Optional[bool]:

@@ -68,8 +68,8 @@ class HalkitMetaSchemaDirective(SphinxDirective):
     has_content = False
 
     def run(self) -> List[nodes.Node]:
-        from halkit.registry import meta_schema
         import halkit.registry
+        from halkit.registry import meta_schema
 
         self.env.note_dependency(__file__)
         self.env.note_dependency(halkit.registry.__file__)
@@ -87,7 +87,10 @@ class HalkitMetaSchemaDirective(SphinxDirective):
             description = member.get("description", "")
             if not description and "$ref" in member:
                 description = _resolve(schema, member["$ref"][1:]).get("description", "")
-            rows.append((name, "yes" if name in required else "", _kind(schema, member), description))
+            kind = _kind(schema, member)
+            if "default" in member:
+                kind += f"; default ``{json.dumps(member['default'])}``"
+            rows.append((name, "yes" if name in required else "", kind, description))
         table = nodes.table(classes=["longtable"])
         table += nodes.title(title, title)
         group = nodes.tgroup(cols=4)

@@ -47,6 +47,7 @@ from typing import (
     Mapping,
     Optional,
     Sequence,
+    Set,
     Tuple,
     TypeVar,
     Union,
@@ -214,16 +215,24 @@ class _ScopedAuth(AuthBase):
     def _on_response(self, r: requests.Response, **kwargs: Any) -> requests.Response:
         return self._scope_redirect(r)
 
+    def _credential_headers(self) -> Tuple[str, ...]:
+        """The request headers that carry this auth's credentials."""
+        return ("Authorization",)
+
     def _scope_redirect(self, r: requests.Response) -> requests.Response:
-        """Drop ``Authorization`` before requests follows a redirect off the allow-list.
+        """Drop the credential headers before requests follows a redirect off the allow-list.
 
         requests builds each redirect hop from a copy of the request that got
-        the redirect, after the response hooks have run; removing the header
-        here removes it from the next hop. (requests strips it too when the
-        host changes, but not on an ``http`` to ``https`` upgrade.)
+        the redirect, after the response hooks have run; removing the headers
+        here removes them from the next hop. (requests strips ``Authorization``
+        too when the host changes, but not on an ``http`` to ``https``
+        upgrade, and it never strips other headers, such as an API key.)
         """
         request = r.request
-        if not r.is_redirect or request is None or "Authorization" not in request.headers:
+        if not r.is_redirect or request is None:
+            return r
+        present = [name for name in self._credential_headers() if name in request.headers]
+        if not present:
             return r
         location = r.headers.get("location", "")
         try:
@@ -231,7 +240,8 @@ class _ScopedAuth(AuthBase):
         except (UnicodeError, ValueError):
             target = ""
         if not self._allows(target):
-            del request.headers["Authorization"]
+            for name in present:
+                del request.headers[name]
             logger.debug("redirect from %s leaves the allowed origins; not sending credentials", r.url)
         return r
 
@@ -275,9 +285,10 @@ class OriginScoped(_ScopedAuth):
     auth in this class, scoped to the client's entry URL; a ``(user, password)``
     tuple becomes :class:`requests.auth.HTTPBasicAuth`, scoped the same way.
 
-    Only the ``Authorization`` header is removed on a redirect that leaves the
-    allow-list; credentials an auth puts elsewhere (another header, the query
-    string) are protected only by not applying the auth to other origins.
+    On a redirect that leaves the allow-list, every header the wrapped auth
+    set or changed (``Authorization``, an ``X-Api-Key``...) is removed;
+    credentials it puts elsewhere (the query string, a cookie) are protected
+    only by not applying the auth to other origins.
 
     :param auth: a :class:`requests.auth.AuthBase`, or any callable that takes
         and returns a :class:`requests.PreparedRequest`.
@@ -294,9 +305,19 @@ class OriginScoped(_ScopedAuth):
             raise AuthError(f"OriginScoped needs a requests auth, not a {type(auth).__name__}")
         super().__init__(origins)
         self.auth = auth
+        # the names of the headers the wrapped auth sets (shared with copies)
+        self._headers_set: Set[str] = {"Authorization"}
 
     def _sign(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
-        return self.auth(r)
+        before = r.headers.copy()
+        r = self.auth(r)
+        for name, value in r.headers.items():
+            if before.get(name) != value and name not in self._headers_set:
+                self._headers_set.add(name)
+        return r
+
+    def _credential_headers(self) -> Tuple[str, ...]:
+        return tuple(self._headers_set)
 
     def __repr__(self) -> str:
         # Never repr() the wrapped auth: it may hold a password.
@@ -548,7 +569,11 @@ class ClientCredentials(_ScopedAuth):
         ):
             return r
         logger.debug("%s %s answered 401; renewing the token and retrying once", request.method, r.url)
-        token = self._renew_rejected(sent)
+        try:
+            token = self._renew_rejected(sent)
+        except BaseException:
+            r.close()  # the 401's connection is not reused: it would be left open
+            raise
         # The retried request, and any redirect hop built from it, is not retried again.
         hooks = request.hooks.get("response", [])
         request.hooks["response"] = [self._after_retry if h == self._on_response else h for h in hooks]

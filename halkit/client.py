@@ -191,7 +191,8 @@ class Client:
     :param origins: the origins credentials may go to (default: the entry
         URL's origin).
     :param timeout: seconds (or a ``(connect, read)`` tuple) per request.
-    :param headers: extra headers for every request.
+    :param headers: extra headers for every request, to every origin (put
+        credentials in ``auth``, which is scoped to ``origins``, not here).
     :param profile: a :class:`halkit.registry.Profile`, or the name of an installed one.
     :param validation: ``"strict"`` (raise :class:`~halkit.ProfileError`),
         ``"warn"`` or ``"off"``; defaults to ``"strict"`` with a profile.
@@ -339,7 +340,7 @@ class Client:
         result = self._fetch("GET", url, params=params, type_hint=type)
         if result is None:
             raise ContentTypeError(
-                f"GET {url} answered with no body", url=url, method="GET", status=204
+                f"GET {url} answered 204 No Content: no body", url=url, method="GET", status=204
             )
         return result
 
@@ -464,7 +465,7 @@ class Client:
     def _warn_deprecation_headers(self, response: requests.Response) -> None:
         dep = response.headers.get("Deprecation", "")
         sunset = response.headers.get("Sunset", "")
-        key = (response.url, dep + "|" + sunset)
+        key = ("%s://%s:%d" % uri.origin(response.url), dep + "|" + sunset)
         if key in self._warned_headers:
             return
         self._warned_headers.add(key)
@@ -534,6 +535,12 @@ class Client:
                 )
         try:
             document = decode_json(response.content, strict=self.strict)
+        except HalFormatError as exc:
+            # say what came back: an HTML error page, a proxy's banner...
+            exc.args = (f"{method} {url}: {exc} (body starts {response.content[:60]!r})",)
+            exc.response = response
+            raise
+        try:
             deviations = check_document(document, strict=self.strict)
         except HalFormatError as exc:
             exc.args = (f"{method} {url}: {exc}",)

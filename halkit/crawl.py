@@ -130,6 +130,8 @@ def crawl(
                 report.problems.append(CrawlProblem(url, type_hint, "error", "", str(exc)))
                 continue
             report.resources[resource.type] += 1
+            if resource.response is not None and resource.response.url:
+                seen.add(uri.normalize(resource.response.url))  # where redirects landed
             if profile is not None and resource.type is not None:
                 for v in profile.validate(resource, resource.type):
                     report.problems.append(CrawlProblem(url, resource.type, v.rule, v.pointer, v.message))

@@ -40,6 +40,7 @@ Two modes:
 from __future__ import annotations
 
 import json
+import math
 import warnings
 from collections import deque
 from collections.abc import Mapping  # isinstance() on typing.Mapping is several times slower
@@ -75,6 +76,14 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        # 1e400 is JSON by the grammar, but Python reads it as Infinity
+        raise ValueError(f"number {text[:30]} is out of range")
+    return value
+
+
 def _no_duplicates(pairs: List[Tuple[str, Any]]) -> Dict[str, Any]:
     out: Dict[str, Any] = {}
     for key, value in pairs:
@@ -88,15 +97,18 @@ def decode_json(data: Union[str, bytes, bytearray], *, strict: bool = False) -> 
     """Decode a JSON text (str or bytes in UTF-8/16/32).
 
     ``NaN``, ``Infinity`` and ``-Infinity`` are refused in both modes (they are
-    not JSON). Duplicate object keys are refused in strict mode; in lenient
+    not JSON), and so are numbers too large for a float (``1e400``, which
+    Python would read as infinity). Duplicate object keys are refused in strict mode; in lenient
     mode the last one wins, as in :mod:`json`.
 
     :raises halkit.HalFormatError: invalid JSON, or nesting too deep for Python.
     """
     try:
         if strict:
-            return json.loads(data, parse_constant=_reject_constant, object_pairs_hook=_no_duplicates)
-        return json.loads(data, parse_constant=_reject_constant)
+            return json.loads(
+                data, parse_constant=_reject_constant, parse_float=_finite_float, object_pairs_hook=_no_duplicates
+            )
+        return json.loads(data, parse_constant=_reject_constant, parse_float=_finite_float)
     except RecursionError:
         raise HalFormatError("JSON nested too deeply to decode", "") from None
     except UnicodeDecodeError as exc:
@@ -264,7 +276,7 @@ def _check_links(links: Any, pointer: str, strict: bool, deviations: List[Tuple[
             for i, item in enumerate(value):
                 if isinstance(item, Mapping):
                     _check_link_object(item, f"{rel_ptr}/{i}", rel, strict)
-                elif isinstance(item, str) and not strict:
+                elif isinstance(item, str) and not strict and rel != "curies":
                     deviations.append(("bare-href", f"{rel_ptr}/{i}"))
                 else:
                     raise HalFormatError(f"a link must be an object, not {_kind(item)}", f"{rel_ptr}/{i}")
@@ -272,8 +284,10 @@ def _check_links(links: Any, pointer: str, strict: bool, deviations: List[Tuple[
             if strict:
                 raise HalFormatError("a rel must map to a link object, not null", rel_ptr)
             deviations.append(("null-rel", rel_ptr))
-        elif isinstance(value, str) and not strict:
+        elif isinstance(value, str) and not strict and rel != "curies":
             deviations.append(("bare-href", rel_ptr))
+        elif isinstance(value, str) and rel == "curies":
+            raise HalFormatError("a CURIE link needs a 'name': it cannot be a bare href", rel_ptr)
         else:
             raise HalFormatError(
                 f"a rel must map to a link object or an array of link objects, not {_kind(value)}", rel_ptr

@@ -77,6 +77,7 @@ import referencing.exceptions
 import referencing.jsonschema
 from jsonschema import Draft202012Validator
 
+from ._fastcheck import Check, compile_check
 from ._typeschema import (
     DRAFT_2020_12,
     EmbeddedRule,
@@ -89,6 +90,7 @@ from ._typeschema import (
     violations_from_errors,
 )
 from .exceptions import ProfileError, ProfileNotFoundError, ProfileWarning
+from .resource import Resource
 from .violations import Violation, format_checker
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -259,10 +261,21 @@ def _as_plain(value: Any) -> Any:
 
 
 def _document(document_or_resource: Any) -> Any:
+    """The JSON document to validate, never copied when it can be read as it is.
+
+    A :class:`halkit.resource.Resource` lends its decoded document (read-only:
+    validation never writes to it); another object with ``to_dict()`` gives its
+    dictionary; a mapping that is not a ``dict`` becomes one (jsonschema only
+    takes ``dict`` for a JSON object).
+    """
+    if isinstance(document_or_resource, dict):
+        return document_or_resource
+    if isinstance(document_or_resource, Resource):
+        return _as_plain(document_or_resource._doc)  # noqa: SLF001 - read-only use
     to_dict = getattr(document_or_resource, "to_dict", None)
     if callable(to_dict) and not isinstance(document_or_resource, Mapping):
         return to_dict()
-    if isinstance(document_or_resource, Mapping) and not isinstance(document_or_resource, dict):
+    if isinstance(document_or_resource, Mapping):
         return _as_plain(document_or_resource)
     return document_or_resource
 
@@ -350,6 +363,7 @@ class Profile:
         self._registry = self._registry.with_resources(resources).crawl()
         self._documented = {name: self._documented_names(definition) for name, definition in self._definitions.items()}
         self._validators: Dict[str, Any] = {}
+        self._fast_checks: Dict[str, Optional[Check]] = {}
         self._lock = threading.Lock()
         self._format_checker = format_checker()
 
@@ -644,6 +658,10 @@ class Profile:
                     cls = validator_class()
                     schema = inline_refs(self._type_schemas[type], self._registry)
                     validator = cls(schema, registry=self._registry, format_checker=self._format_checker)
+                    # the fast check is compiled from the very schema jsonschema runs
+                    self._fast_checks[type] = compile_check(
+                        schema, self._registry.resolver(), self._format_checker, cls.VALIDATORS
+                    )
                     self._validators[type] = validator
         return validator
 
@@ -654,8 +672,13 @@ class Profile:
         rels, well-formed link objects, templated with the documented
         variables) and embedded resources, recursively, by their declared types.
 
-        :param document_or_resource: a parsed JSON document, or anything with a
-            ``to_dict()`` method (a :class:`halkit.resource.Resource`).
+        A conforming document is recognised by a compiled check (see
+        :mod:`halkit._fastcheck`) without building any error; anything else
+        goes through jsonschema, which finds and explains every violation.
+        A resource's document is read in place, never copied nor changed.
+
+        :param document_or_resource: a parsed JSON document, a
+            :class:`halkit.resource.Resource`, or anything with a ``to_dict()`` method.
         :param type: the type to check against.
         :returns: the violations, ordered by pointer; empty when the document conforms.
         :raises halkit.ProfileError: the profile has no such type.
@@ -663,6 +686,13 @@ class Profile:
         self.definition(type)
         document = _document(document_or_resource)
         validator = self._validator(type)
+        fast = self._fast_checks[type]
+        if fast is not None:
+            try:
+                if fast(document):
+                    return []
+            except Exception:  # noqa: BLE001 - undecided (deep nesting...): jsonschema decides
+                pass
         try:
             errors = list(validator.iter_errors(document))
         except (referencing.exceptions.Unresolvable, jsonschema.exceptions.SchemaError) as exc:  # pragma: no cover

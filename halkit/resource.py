@@ -17,6 +17,7 @@ from typing import (
     Iterator,
     List,
     Optional,
+    Set,
     Union,
 )
 
@@ -436,17 +437,25 @@ class Resource:
         embedded rel) of each page, then follows ``next``. Only one page is
         held at a time. If fetching a page fails, iterating the same
         :class:`PageIterator` again retries that page: nothing is lost or
-        yielded twice.
+        yielded twice. A ``next`` link back to a page already fetched (URLs
+        compared in normal form) raises :class:`~halkit.HalkitError` instead
+        of yielding its items again.
         """
         return PageIterator(self, rel, next_rel)
 
     def pages(self, *, next_rel: str = "next") -> Iterator["Resource"]:
-        """Iterate the pages of a collection, starting with this one, following ``next``."""
+        """Iterate the pages of a collection, starting with this one, following ``next``.
+
+        :raises halkit.HalkitError: a ``next`` link leads back to a page already fetched.
+        """
         page: Optional[Resource] = self
+        visited = _page_keys(self)
         while page is not None:
             yield page
             if next_rel in page.links:
+                _check_not_visited(page, page.link(next_rel, index=0), next_rel, visited)
                 page = page.follow(next_rel, embedded=False)
+                visited |= _page_keys(page)
             else:
                 page = None
 
@@ -527,6 +536,7 @@ class PageIterator(Iterator[Resource]):
         self._items: Optional[List[Resource]] = None
         self._pos = 0
         self._next_link: Optional[Link] = None
+        self._visited: Set[str] = _page_keys(first)
 
     def __iter__(self) -> "PageIterator":
         return self
@@ -564,8 +574,34 @@ class PageIterator(Iterator[Resource]):
                 raise StopIteration
             # Fetch the next page; on failure the state still points at the
             # exhausted page, so iterating again retries exactly this fetch.
+            _check_not_visited(self.page, self._next_link, self.next_rel, self._visited)
             nxt = self.page._request_link(self._next_link, "GET", None, {})
             assert nxt is not None
             self.pages_fetched += 1
+            self._visited |= _page_keys(nxt)
             self.page = nxt
             self._items = None
+
+
+def _page_keys(page: Resource) -> Set[str]:
+    """The normal forms of the URLs a page was fetched from (as asked, and after redirects).
+
+    Not its ``self`` link: servers get those wrong (the same ``self`` on every page) too often.
+    """
+    keys = set()
+    for url in (page._fetched_url, page.response.url if page.response is not None else None):
+        if url:
+            keys.add(uri.normalize(url))
+    return keys
+
+
+def _check_not_visited(page: Resource, link: Link, rel: str, visited: Set[str]) -> None:
+    """Refuse to follow a paging link back to a page already fetched (its items would come again)."""
+    if link.templated:
+        return
+    url = link.expand()
+    if uri.normalize(url) in visited:
+        raise HalkitError(
+            f"the {rel!r} link of page {page.url} leads back to {url}, a page already fetched "
+            "(a paging cycle in the server's links); stopped so that no item is yielded twice"
+        )

@@ -25,6 +25,7 @@ from urllib.parse import urljoin
 
 import pytest
 
+from halkit._typeschema import violations_from_errors
 from halkit.registry import profile
 
 FIXTURES = pathlib.Path(__file__).resolve().parent.parent / "fixtures" / "chatkitty"
@@ -194,6 +195,9 @@ def test_enough_variants_of_each_kind() -> None:
 @pytest.mark.parametrize("variant", VARIANTS, ids=[v.id for v in VARIANTS])
 def test_broken_variant_is_rejected_at_the_right_pointer(variant: Variant) -> None:
     violations = PROFILE.validate(variant.document, variant.type)
+    # the same list as jsonschema alone gives (the compiled fast check only ever says "valid")
+    errors = PROFILE._validator(variant.type).iter_errors(variant.document)  # noqa: SLF001
+    assert violations == violations_from_errors(errors, variant.document, variant.type, PROFILE._definitions)  # noqa: SLF001
     found = {(v.pointer, v.rule) for v in violations}
     assert (variant.pointer, variant.rule) in found, violations
     changed = variant.pointer.rsplit("/templated", 1)[0] if variant.rule == "templated" else variant.pointer

@@ -147,3 +147,36 @@ def test_runtime_errors_are_one_line(emulator: Emulator) -> None:
     assert err.count("\n") == 1
     code, out, err = run("crawl", "-p", "no-such-profile")
     assert code == EXIT_ERROR and "no-such-profile" in err and err.count("\n") == 1
+
+
+def test_emulate_runs_in_the_foreground(monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+    import time
+
+    import requests
+
+    from halkit.emulator import runner
+
+    made: List[Emulator] = []
+    real = runner.from_arguments
+
+    def capture(args: object) -> Emulator:
+        emu = real(args)  # type: ignore[arg-type]
+        made.append(emu)
+        return emu
+
+    monkeypatch.setattr(runner, "from_arguments", capture)
+    result: List[Tuple[int, str, str]] = []
+    thread = threading.Thread(target=lambda: result.append(run("emulate", "chatkitty", "--users", "3", "--client-secret", "xyz")))
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not (made and made[0].running) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    emu = made[0]
+    token = requests.post(emu.token_url, auth=("acme", "xyz"), data={"grant_type": "client_credentials"}, timeout=5)
+    assert token.status_code == 200
+    entry_url = emu.entry_url
+    emu.stop()
+    thread.join(10)
+    code, out, _ = result[0]
+    assert code == 0 and entry_url in out and "token URL" in out

@@ -12,12 +12,13 @@ raised, so one bad resource does not stop the walk.
 from __future__ import annotations
 
 import time
+import warnings
 from collections import Counter, deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Deque, Dict, List, Optional, Set, Tuple
 
 from . import uri
-from .exceptions import HalkitError
+from .exceptions import CompatibilityWarning, HalkitError
 
 if TYPE_CHECKING:  # pragma: no cover
     from .client import Client
@@ -60,6 +61,8 @@ class CrawlReport:
     seconds: float = 0.0
     #: True when ``max_resources`` stopped the walk before the queue was empty.
     truncated: bool = False
+    #: What lenient parsing tolerated (:class:`~halkit.CompatibilityWarning` messages), once per kind.
+    compatibility: List[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -86,6 +89,7 @@ class CrawlReport:
             "requests": self.requests,
             "seconds": round(self.seconds, 3),
             "truncated": self.truncated,
+            "compatibility": list(self.compatibility),
             "violations_by_type_and_rule": [
                 {"type": t, "rule": r, "count": n} for (t, r), n in self.problems_by_type_and_rule().items()
             ],
@@ -102,7 +106,9 @@ def crawl(
     """Walk the API from ``client.entry_url`` breadth-first, validating as it goes.
 
     The client's own validation mode is not used: every violation is
-    collected in the report instead of being raised or warned.
+    collected in the report instead of being raised or warned, and so is
+    every :class:`~halkit.CompatibilityWarning` (what lenient parsing
+    tolerated); other warnings pass through.
 
     :param client: the client (its profile types and validates resources; without one, nothing is validated).
     :param max_resources: stop after fetching this many resources.
@@ -114,6 +120,9 @@ def crawl(
     requests_before = client.request_count
     saved_mode = client.validation
     client.validation = "off"
+    caught = warnings.catch_warnings(record=True)
+    records = caught.__enter__()
+    warnings.simplefilter("always", CompatibilityWarning)
     entry_type = profile.entry_type if profile is not None else None
     queue: Deque[Tuple[str, Optional[str]]] = deque([(client.entry_url, entry_type)])
     seen: Set[str] = {uri.normalize(client.entry_url)}
@@ -144,6 +153,12 @@ def crawl(
                 progress(report.total, len(queue))
     finally:
         client.validation = saved_mode
+        caught.__exit__(None, None, None)
+        for record in records:
+            if issubclass(record.category, CompatibilityWarning):
+                report.compatibility.append(str(record.message))
+            else:
+                warnings.warn_explicit(record.message, record.category, record.filename, record.lineno)
     report.requests = client.request_count - requests_before
     report.seconds = time.monotonic() - started
     return report

@@ -90,6 +90,10 @@ def format_report(report: "CrawlReport", *, profile_name: Optional[str] = None) 
     for kind, count in sorted(report.embedded.items(), key=lambda kv: str(kv[0])):
         if kind not in report.resources:
             lines.append(f"  {str(kind or '(untyped)'):<36} 0 (+{count} embedded)")
+    if report.compatibility:
+        lines.append("tolerated (lenient parsing):")
+        for message in report.compatibility:
+            lines.append(f"  {message}")
     if report.problems:
         lines.append(f"violations: {len(report.problems)}")
         for (kind, rule), count in report.problems_by_type_and_rule().items():

@@ -847,8 +847,9 @@ def test_apns_credentials(api: Api) -> None:
     assert (as_json["certificate"], as_json["privateKey"]) == ("cert", "key")
     assert "isSandbox" not in as_json
     page = api.ok("GET", "/push_notification_credentials")
-    assert [c["type"] for c in page["_embedded"]["credentials"]] == ["APNS", "APNS"]
-    assert page["page"]["totalElements"] == 2
+    # the seed has one FCM and one APNS credential
+    assert [c["type"] for c in page["_embedded"]["credentials"]] == ["FCM", "APNS", "APNS", "APNS"]
+    assert page["page"]["totalElements"] == 4
 
 
 @pytest.mark.parametrize(
@@ -871,7 +872,9 @@ def test_delete_credential(api: Api) -> None:
     href = credential["_links"]["self"]["href"]
     assert api.ok("DELETE", href)["id"] == 52
     assert api.get(href).status_code == 404
-    assert api.ok("GET", "/push_notification_credentials")["_embedded"]["credentials"] == []
+    remaining = api.ok("GET", "/push_notification_credentials")["_embedded"]["credentials"]
+    assert [c["_links"]["self"]["href"] for c in remaining if c["_links"]["self"]["href"] == href] == []
+    assert [c["type"] for c in remaining] == ["FCM", "APNS"]  # the seed's
 
 
 # -- population ----------------------------------------------------------------------------------------

@@ -278,9 +278,9 @@ def _mutate(document: Any, data: Any) -> Any:
     )
     if not path:
         if operation == "add-key" and isinstance(document, dict):
-            document[data.draw(NEW_KEYS)] = data.draw(REPLACEMENTS)
+            document[data.draw(NEW_KEYS)] = copy.deepcopy(data.draw(REPLACEMENTS))
             return document
-        return data.draw(REPLACEMENTS) if operation == "replace" else document
+        return copy.deepcopy(data.draw(REPLACEMENTS)) if operation == "replace" else document
     parent = document
     for segment in path[:-1]:
         parent = parent[segment]

@@ -190,6 +190,18 @@ class Store:
         self.files: Dict[int, HostedFile] = {}
         self._next_file = 1
         self._seed_channels(max(0, int(channels)), max(0, int(messages_per_channel)))
+        self._seed_extras()
+
+    def _seed_extras(self) -> None:
+        """Seed what a crawl should meet once of each kind: user tokens and push credentials."""
+        if self.seed_users:
+            user = self._materialize(1)
+            user.tokens.extend(str(uuid.uuid5(uuid.NAMESPACE_URL, f"halkit-emulator/user1/token{i}")) for i in (1, 2))
+        digest = self.fingerprint(b"halkit emulator seed certificate")
+        self.add_credential("FCM", {"apiKey": "emulated-fcm-api-key"})
+        self.add_credential(
+            "APNS", {"certificate": f"emulated-certificate-{digest}", "privateKey": f"emulated-private-key-{digest}"}
+        )
 
     # -- users ---------------------------------------------------------------
 

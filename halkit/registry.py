@@ -16,7 +16,10 @@ with which variables, single or array) and its embedded resources (rel and
 type). :class:`Profile` compiles each type, once, into one JSON Schema that a
 jsonschema validator runs with every error reported; ``$ref`` between files
 resolve through a :class:`referencing.Registry` of the profile's own files,
-never over the network.
+never over the network. The same schema is also compiled into a plain
+yes/no check (:mod:`halkit._fastcheck`) that recognises a conforming document
+some twenty times faster; jsonschema only runs for the others, so the
+violations found are the same either way.
 
 Finding profiles
 ----------------

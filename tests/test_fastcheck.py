@@ -101,6 +101,12 @@ KEYWORD_SCHEMAS: List[Any] = [
     {"type": "object"},
     {"type": ["string", "integer"]},
     {"type": ["object", "array"]},
+    {  # a generated link: one link object, or an array of them
+        "type": ["object", "array"],
+        "required": ["href"],
+        "properties": {"href": {"type": "string"}},
+        "items": {"type": "object", "required": ["href"], "properties": {"href": {"type": "string"}}},
+    },
     {"enum": ["TEXT", "FILE"]},
     {"enum": [1, True, None, [1], {"a": 1}]},
     {"enum": [0, "a"]},
@@ -317,6 +323,7 @@ def _single_mutations(value: Any) -> List[Tuple[str, Any]]:
         out.append(("flip", not value))
     if isinstance(value, dict) and "href" in value:
         out += [("template", {**value, "href": "/x{?page}", "templated": True}), ("href", {**value, "href": 1})]
+        out += [("links", [value, {**value, "href": 1}])]
     return out
 
 

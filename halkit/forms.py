@@ -151,7 +151,7 @@ class Template:
         self.key = key
         self.method = method.strip().upper()
         self.content_type = content_type or "application/json"
-        base = resource._base
+        base = resource._resolve_base()
         self.target: Optional[str] = (uri.resolve(base, target) if base else target) if target else None
         self.title: Optional[str] = raw.get("title") if isinstance(raw.get("title"), str) else None
         self.properties: List[Property] = [

@@ -233,6 +233,21 @@ def _plain_link(link: Any, strict: bool) -> bool:
 
 def _plain_links(links: Dict[str, Any], strict: bool) -> bool:
     """Whether every link of ``links`` passes :func:`_plain_link` (CURIEs take the full check)."""
+    if not strict:  # the hot path, inlined: an object with a string href, or an array of them
+        for rel, value in links.items():
+            kind = type(value)
+            if kind is dict:
+                if type(value.get("href")) is not str:
+                    return False
+            elif kind is list:
+                for item in value:
+                    if type(item) is not dict or type(item.get("href")) is not str:
+                        return False
+            else:
+                return False
+            if rel == "curies":
+                return False
+        return True
     for rel, value in links.items():
         if rel == "curies":
             return False

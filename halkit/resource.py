@@ -8,6 +8,7 @@ nothing for the parts nobody touches.
 from __future__ import annotations
 
 import copy
+import functools
 from collections.abc import Mapping  # isinstance() on typing.Mapping is several times slower
 from types import MappingProxyType
 from typing import (
@@ -40,6 +41,8 @@ RESERVED = frozenset({"_links", "_embedded", "_templates"})
 Document = Union[str, bytes, bytearray, Mapping[str, Any]]
 
 _EMPTY_CURIES: Mapping[str, str] = MappingProxyType({})
+#: Marks a base URL not worked out yet (embedded resources compute theirs on demand).
+_LAZY: Any = object()
 
 
 def parse(document: Document, *, base_url: Optional[str] = None, strict: bool = False) -> "Resource":
@@ -88,6 +91,7 @@ class Resource:
         "_embedded_cache",
         "_templates_cache",
         "_pointer",
+        "_parent",
         "type",
         "response",
     )
@@ -116,6 +120,7 @@ class Resource:
         self._embedded_cache: Optional[Dict[str, List[Resource]]] = None
         self._templates_cache: Optional[Dict[str, "Template"]] = None
         self._pointer = _pointer
+        self._parent: Optional[Resource] = None
         #: The profile type of this resource, when a profile-aware client knows it.
         self.type = type
         #: The HTTP response this resource came from (``None`` when embedded or parsed).
@@ -158,11 +163,12 @@ class Resource:
     def links(self) -> Links:
         """The resource's links (CURIE-aware, read-only mapping of rel to list of :class:`Link`)."""
         if self._links_cache is None:
+            parent = self._parent
             self._links_cache = build_links(
                 self._doc.get("_links"),
                 pointer=f"{self._pointer}/_links",
-                base=self._base,
-                parent_curies=self._parent_curies,
+                base=self._resolve_base(),
+                parent_curies=parent.links.curies if parent is not None else self._parent_curies,
                 resource=self,
                 lenient=None if self._strict else [],
             )
@@ -197,8 +203,9 @@ class Resource:
             self._embedded_cache = {}
             raw = self._doc.get("_embedded")
             if isinstance(raw, list):
+                child_type = self._child_type(EMBEDDED_ARRAY_REL)
                 self._embedded_cache[EMBEDDED_ARRAY_REL] = [
-                    self._child(EMBEDDED_ARRAY_REL, item, f"{self._pointer}/_embedded/{i}")
+                    self._child(child_type, item, f"{self._pointer}/_embedded/{i}")
                     for i, item in enumerate(raw)
                 ]
             elif isinstance(raw, Mapping):
@@ -207,17 +214,39 @@ class Resource:
                     if value is None:
                         continue
                     ptr = f"{self._pointer}/_embedded/{rel}"
+                    child_type = self._child_type(rel)
                     if isinstance(value, list):
                         self._embedded_cache[rel] = [
-                            self._child(rel, item, f"{ptr}/{i}") for i, item in enumerate(value)
+                            self._child(child_type, item, f"{ptr}/{i}") for i, item in enumerate(value)
                         ]
                     else:
-                        self._embedded_cache[rel] = [self._child(rel, value, ptr)]
+                        self._embedded_cache[rel] = [self._child(child_type, value, ptr)]
         return self._embedded_cache
 
-    def _child(self, rel: str, doc: Mapping[str, Any], pointer: str) -> "Resource":
+    def _child_type(self, rel: str) -> Optional[str]:
+        if self.type is not None and self._client is not None:
+            return self._client._embedded_type(self.type, rel)
+        return None
+
+    def _child(self, child_type: Optional[str], doc: Mapping[str, Any], pointer: str) -> "Resource":
+        # Built cheaply: the child's base and curies are worked out from its
+        # parent only when its links are first needed (_resolve_base).
+        child = Resource(doc, client=self._client, type=child_type, strict=self._strict, _pointer=pointer)
+        child._parent = self
+        child._base = _LAZY
+        # Not fetched: without a self link it has no URL (never the parent's,
+        # which a PUT or DELETE on the child would otherwise go to).
+        return child
+
+    def _resolve_base(self) -> Optional[str]:
+        """The URL relative hrefs resolve against: where the document came from, or,
+        embedded, its own absolute ``self`` link, else its parent's base."""
         base = self._base
-        links = doc.get("_links")
+        if base is not _LAZY:
+            return base
+        parent = self._parent
+        base = parent._resolve_base() if parent is not None else None
+        links = self._doc.get("_links")
         if isinstance(links, Mapping):
             own = links.get("self")
             href = own.get("href") if isinstance(own, Mapping) else own if isinstance(own, str) else None
@@ -228,22 +257,8 @@ class Resource:
                     resolved = uri.resolve(base, href) if base else href
                 if "://" in resolved:
                     base = resolved
-        child_type = None
-        if self.type is not None and self._client is not None:
-            child_type = self._client._embedded_type(self.type, rel)
-        child = Resource(
-            doc,
-            base_url=base,
-            client=self._client,
-            type=child_type,
-            strict=self._strict,
-            _parent_curies=self.links.curies,
-            _pointer=pointer,
-        )
-        # Not fetched: without a self link it has no URL (never the parent's,
-        # which a PUT or DELETE on the child would otherwise go to).
-        child._fetched_url = None
-        return child
+        self._base = base
+        return base
 
     def embedded(self, rel: str) -> List["Resource"]:
         """The embedded resources for ``rel`` (a list, whether the document had one or an array).
@@ -322,7 +337,7 @@ class Resource:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Resource):
             return NotImplemented
-        return self._doc == other._doc and self._base == other._base
+        return self._doc == other._doc and self._resolve_base() == other._resolve_base()
 
     __hash__ = None  # type: ignore[assignment]
 
@@ -591,8 +606,13 @@ def _page_keys(page: Resource) -> Set[str]:
     keys = set()
     for url in (page._fetched_url, page.response.url if page.response is not None else None):
         if url:
-            keys.add(uri.normalize(url))
+            keys.add(_normalize(url))
     return keys
+
+
+#: URL normal forms, memoised: a page's URL is normalised when its link is
+#: checked, then again as the page just fetched.
+_normalize = functools.lru_cache(maxsize=256)(uri.normalize)
 
 
 def _check_not_visited(page: Resource, link: Link, rel: str, visited: Set[str]) -> None:
@@ -600,7 +620,7 @@ def _check_not_visited(page: Resource, link: Link, rel: str, visited: Set[str]) 
     if link.templated:
         return
     url = link.expand()
-    if uri.normalize(url) in visited:
+    if _normalize(url) in visited:
         raise HalkitError(
             f"the {rel!r} link of page {page.url} leads back to {url}, a page already fetched "
             "(a paging cycle in the server's links); stopped so that no item is yielded twice"

@@ -30,10 +30,12 @@ tokens appear in no ``repr()``, no log record and no exception message.
 from __future__ import annotations
 
 import copy
+import functools
 import hmac
 import ipaddress
 import logging
 import math
+import re
 import threading
 import time
 from dataclasses import dataclass
@@ -102,8 +104,21 @@ _A = TypeVar("_A", bound="_ScopedAuth")
 # --------------------------------------------------------------------------- origins
 
 
+_PREFIX = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*")
+
+
 def _origin_of(url: str) -> Optional[_Origin]:
-    """The origin of an absolute http(s) URL, or ``None`` if it has none."""
+    """The origin of an absolute http(s) URL, or ``None`` if it has none (memoised per scheme and authority)."""
+    match = _PREFIX.match(url)
+    return _origin_of_prefix(match.group(0)) if match else _parse_origin(url)
+
+
+@functools.lru_cache(maxsize=256)
+def _origin_of_prefix(prefix: str) -> Optional[_Origin]:
+    return _parse_origin(prefix)
+
+
+def _parse_origin(url: str) -> Optional[_Origin]:
     try:
         parts = urlsplit(url)
         scheme = parts.scheme.lower()

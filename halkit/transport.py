@@ -263,16 +263,7 @@ class Transport:
             raise UnsafeURLError(f"invalid URL {url!r}: {exc}") from exc
         except (ValueError, TypeError) as exc:
             raise RequestError(f"cannot prepare {method} {url}: {exc}", url=url, method=method) from exc
-        settings = self._settings_for(url)
-        self.slow_sends += 1
-        try:
-            response = session.send(prepared, timeout=timeout, allow_redirects=True, **settings)
-            _read_body(response, max_body_size, method, url)
-        except HalkitError:
-            raise
-        except Exception as exc:
-            raise _map_exception(exc, method, url) from exc
-        return response
+        return self._send_prepared_slow(prepared, method, url, timeout, max_body_size)
 
     def _settings_for(self, url: str) -> Dict[str, Any]:
         match = _SIMPLE_URL.fullmatch(url)

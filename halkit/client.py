@@ -27,13 +27,12 @@ from typing import (
 
 import requests
 from requests.adapters import HTTPAdapter
-from urllib3.exceptions import DecodeError, MaxRetryError, ProtocolError, ReadTimeoutError, ResponseError
+from urllib3.exceptions import MaxRetryError, ResponseError
 from urllib3.util.retry import Retry
 
 from . import uri
 from .exceptions import (
     CompatibilityWarning,
-    ConnectError,
     ContentTypeError,
     DeprecatedLinkWarning,
     DeprecationHeaderWarning,
@@ -42,10 +41,6 @@ from .exceptions import (
     ProfileError,
     ProfileWarning,
     RequestError,
-    TimeoutError,
-    TooManyRedirectsError,
-    TransportError,
-    UnsafeURLError,
     error_for_status,
 )
 from .hal import check_document, decode_json, warn_deviations
@@ -431,25 +426,6 @@ class Client:
                     url=url,
                     method=method,
                 )
-
-    @staticmethod
-    def _map_exception(exc: Exception, method: str, url: str) -> HalkitError:
-        where = f"{method} {url}"
-        if isinstance(exc, (requests.exceptions.Timeout, ReadTimeoutError)):
-            return TimeoutError(f"{where} timed out: {exc}", url=url, method=method)
-        if isinstance(exc, requests.exceptions.TooManyRedirects):
-            return TooManyRedirectsError(f"{where}: too many redirects (a redirect loop?)", url=url, method=method)
-        if isinstance(exc, (requests.exceptions.InvalidSchema, requests.exceptions.MissingSchema, requests.exceptions.InvalidURL)):
-            return UnsafeURLError(f"{where}: refused URL: {exc}")
-        if isinstance(exc, (requests.exceptions.ChunkedEncodingError, ProtocolError)):
-            return ConnectError(f"{where}: the connection broke while reading the body (truncated?): {exc}", url=url, method=method)
-        if isinstance(exc, (requests.exceptions.ContentDecodingError, DecodeError)):
-            return ContentTypeError(f"{where}: the body could not be decompressed: {exc}", url=url, method=method)
-        if isinstance(exc, requests.exceptions.ConnectionError):
-            return ConnectError(f"{where}: connection failed: {exc}", url=url, method=method)
-        if isinstance(exc, requests.exceptions.RequestException):
-            return TransportError(f"{where} failed: {exc}", url=url, method=method)
-        return TransportError(f"{where} failed: {type(exc).__name__}: {exc}", url=url, method=method)
 
     @staticmethod
     def _error_body(response: requests.Response) -> Any:

@@ -56,6 +56,7 @@ from requests.utils import check_header_validity, get_encoding_from_headers, get
 from urllib3.exceptions import (
     ClosedPoolError,
     ConnectTimeoutError,
+    DecodeError,
     MaxRetryError,
     NewConnectionError,
     ProtocolError,
@@ -68,7 +69,17 @@ from urllib3.exceptions import ProxyError as _URLLib3ProxyError
 from urllib3.exceptions import SSLError as _URLLib3SSLError
 from urllib3.util import Timeout
 
-from .exceptions import HalkitError, RequestError, ResponseTooLargeError, UnsafeURLError
+from .exceptions import (
+    ConnectError,
+    ContentTypeError,
+    HalkitError,
+    RequestError,
+    ResponseTooLargeError,
+    TimeoutError,
+    TooManyRedirectsError,
+    TransportError,
+    UnsafeURLError,
+)
 
 __all__ = ["Transport", "TimeoutLike"]
 
@@ -507,7 +518,21 @@ def _as_requests_error(exc: Exception, request: PreparedRequest) -> Exception:
 
 
 def _map_exception(exc: Exception, method: str, url: str) -> HalkitError:
-    from .client import Client  # the one mapping of transport errors to halkit errors
-
-    return Client._map_exception(exc, method, url)
+    """The halkit error for an exception from requests or urllib3 (the one mapping of transport errors)."""
+    where = f"{method} {url}"
+    if isinstance(exc, (requests.exceptions.Timeout, ReadTimeoutError)):
+        return TimeoutError(f"{where} timed out: {exc}", url=url, method=method)
+    if isinstance(exc, requests.exceptions.TooManyRedirects):
+        return TooManyRedirectsError(f"{where}: too many redirects (a redirect loop?)", url=url, method=method)
+    if isinstance(exc, (requests.exceptions.InvalidSchema, requests.exceptions.MissingSchema, requests.exceptions.InvalidURL)):
+        return UnsafeURLError(f"{where}: refused URL: {exc}")
+    if isinstance(exc, (requests.exceptions.ChunkedEncodingError, ProtocolError)):
+        return ConnectError(f"{where}: the connection broke while reading the body (truncated?): {exc}", url=url, method=method)
+    if isinstance(exc, (requests.exceptions.ContentDecodingError, DecodeError)):
+        return ContentTypeError(f"{where}: the body could not be decompressed: {exc}", url=url, method=method)
+    if isinstance(exc, requests.exceptions.ConnectionError):
+        return ConnectError(f"{where}: connection failed: {exc}", url=url, method=method)
+    if isinstance(exc, requests.exceptions.RequestException):
+        return TransportError(f"{where} failed: {exc}", url=url, method=method)
+    return TransportError(f"{where} failed: {type(exc).__name__}: {exc}", url=url, method=method)
 

@@ -682,7 +682,9 @@ class ClientCredentials(_ScopedAuth):
             raise AuthError(f"{where} did not answer within {self.timeout} s") from exc
         except requests.ConnectionError as exc:
             raise AuthError(f"could not connect to {where}") from exc
-        except requests.HTTPError:
+        except (requests.HTTPError, requests.exceptions.JSONDecodeError):
+            # (older authlib calls resp.json() itself: requests' JSONDecodeError
+            # is a RequestException as well as a ValueError)
             raise self._bad_response(where) from None
         except requests.RequestException as exc:
             raise AuthError(f"the request to {where} failed: {type(exc).__name__}") from exc

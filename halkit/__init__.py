@@ -44,6 +44,7 @@ from .exceptions import (
     UnauthorizedError,
     UnsafeURLError,
 )
+from .fanout import follow_all
 from .forms import Property, Template
 from .link import Link, Links
 from .registry import Profile, ProfileRegistry, profile, profiles
@@ -65,6 +66,7 @@ __all__ = [
     "Resource",
     "Template",
     "Violation",
+    "follow_all",
     "parse",
     "profile",
     "profiles",

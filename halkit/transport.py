@@ -530,6 +530,8 @@ def _map_exception(exc: Exception, method: str, url: str) -> HalkitError:
         return ConnectError(f"{where}: the connection broke while reading the body (truncated?): {exc}", url=url, method=method)
     if isinstance(exc, (requests.exceptions.ContentDecodingError, DecodeError)):
         return ContentTypeError(f"{where}: the body could not be decompressed: {exc}", url=url, method=method)
+    if isinstance(exc, requests.exceptions.SSLError):
+        return ConnectError(f"{where}: TLS failed (is the server's certificate trusted?): {exc}", url=url, method=method)
     if isinstance(exc, requests.exceptions.ConnectionError):
         return ConnectError(f"{where}: connection failed: {exc}", url=url, method=method)
     if isinstance(exc, requests.exceptions.RequestException):

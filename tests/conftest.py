@@ -2,11 +2,14 @@ from __future__ import annotations
 
 import itertools
 import os
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 import pytest
 
 from server import TestServer
+
+if TYPE_CHECKING:
+    from halkit.emulator import Emulator
 
 try:
     from hypothesis import settings
@@ -39,3 +42,19 @@ def server() -> Iterator[TestServer]:
 def prefix() -> str:
     """A unique path prefix per test, so tests can share the session server."""
     return f"/t{next(_counter)}"
+
+
+@pytest.fixture(scope="module")
+def shared() -> Iterator["Emulator"]:
+    """An emulator (50 users, 10 channels) shared by one test module."""
+    from halkit.emulator import Emulator
+
+    with Emulator(users=50, channels=10) as emu:
+        yield emu
+
+
+@pytest.fixture
+def emu(shared: "Emulator") -> "Emulator":
+    """The module's shared emulator, reset to its seed for this test."""
+    shared.reset()
+    return shared

@@ -62,18 +62,6 @@ class Api:
 
 
 @pytest.fixture(scope="module")
-def shared() -> Iterator[Emulator]:
-    with Emulator(users=50, channels=10) as emu:
-        yield emu
-
-
-@pytest.fixture
-def emu(shared: Emulator) -> Emulator:
-    shared.reset()
-    return shared
-
-
-@pytest.fixture(scope="module")
 def _api(shared: Emulator) -> Iterator[Api]:
     api = Api(shared)
     yield api

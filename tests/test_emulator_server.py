@@ -19,18 +19,6 @@ from halkit.emulator.runner import run_foreground
 from halkit.exceptions import HalkitError
 
 
-@pytest.fixture(scope="module")
-def shared() -> Iterator[Emulator]:
-    with Emulator(users=50, channels=10) as emu:
-        yield emu
-
-
-@pytest.fixture
-def emu(shared: Emulator) -> Emulator:
-    shared.reset()
-    return shared
-
-
 @pytest.fixture
 def bearer(emu: Emulator) -> str:
     response = requests.post(

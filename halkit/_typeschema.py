@@ -29,6 +29,7 @@ import referencing.exceptions
 from jsonschema import Draft202012Validator
 
 from .exceptions import TemplateError
+from .hal import pointer_of as _pointer_of
 from .uri import variables
 from .violations import Violation
 
@@ -400,7 +401,7 @@ def pointer_of(path: Iterable[PathSegment]) -> str:
 
     :param path: the keys and indices from the document root.
     """
-    return "".join("/" + str(seg).replace("~", "~0").replace("/", "~1") for seg in path)
+    return _pointer_of(path)
 
 
 _KINDS = (

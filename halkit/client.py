@@ -43,9 +43,10 @@ from .exceptions import (
     RequestError,
     error_for_status,
 )
-from .hal import check_document, decode_json, warn_deviations
+from .hal import check_document, decode_json, is_json_media_type, media_type, warn_deviations
 from .resource import Resource
 from .transport import Transport
+from .violations import VALIDATION_MODES
 
 if TYPE_CHECKING:  # pragma: no cover
     from .link import Link
@@ -76,8 +77,6 @@ RELATIVE_HREF_POLICIES = ("document", "api-root")
 #: Redirects after which requests re-sends a request as a GET, without its body.
 _METHOD_CHANGING_REDIRECTS = (301, 302)
 
-_JSON_TYPES = ("application/hal+json", "application/json", "application/vnd.hal+json", "application/problem+json")
-_VALIDATION_MODES = ("strict", "warn", "off")
 
 
 class HalkitRetry(Retry):
@@ -149,14 +148,6 @@ def default_retry(total: int = 3, *, max_retry_after: float = 30.0, deadline: fl
     except TypeError:  # urllib3 < 2: no jitter, no backoff_max, maybe no `other`
         kwargs.pop("other")
         return HalkitRetry(**kwargs)
-
-
-def _media_type(content_type: Optional[str]) -> str:
-    return (content_type or "").split(";", 1)[0].strip().lower()
-
-
-def _is_json_type(media_type: str) -> bool:
-    return media_type in _JSON_TYPES or media_type.endswith("+json")
 
 
 def _looks_like_json_object(content: bytes) -> bool:
@@ -292,8 +283,8 @@ class Client:
         self.profile: Optional["Profile"] = profile
         if validation is None:
             validation = "strict" if profile is not None else "off"
-        if validation not in _VALIDATION_MODES:
-            raise HalkitError(f"validation must be one of {_VALIDATION_MODES}, not {validation!r}")
+        if validation not in VALIDATION_MODES:
+            raise HalkitError(f"validation must be one of {VALIDATION_MODES}, not {validation!r}")
         self.validation = validation
         self._warned: Set[str] = set()
         self._warned_links: Set[Tuple[str, str, str]] = set()
@@ -431,7 +422,7 @@ class Client:
     def _error_body(response: requests.Response) -> Any:
         if not response.content:
             return None
-        if not _is_json_type(_media_type(response.headers.get("Content-Type"))):
+        if not is_json_media_type(media_type(response.headers.get("Content-Type"))):
             return None
         try:
             return _json.loads(response.content)
@@ -475,7 +466,7 @@ class Client:
             and location
             and response.status_code in (200, 201)
             and response.content.strip()
-            and not _is_json_type(_media_type(response.headers.get("Content-Type")))
+            and not is_json_media_type(media_type(response.headers.get("Content-Type")))
             and not _looks_like_json_object(response.content)
         ):
             # "Created", "OK"...: the resource is at Location, not in the body.
@@ -496,8 +487,8 @@ class Client:
 
     def _resource_from(self, response: requests.Response, type_hint: Optional[str], *, method: str = "GET") -> Resource:
         url = response.url
-        media = _media_type(response.headers.get("Content-Type"))
-        if not _is_json_type(media):
+        media = media_type(response.headers.get("Content-Type"))
+        if not is_json_media_type(media):
             content = response.content
             if self.strict or not _looks_like_json_object(content):
                 shown = media or "no Content-Type"
@@ -522,7 +513,7 @@ class Client:
             exc.args = (f"{method} {url}: {exc}",)
             exc.response = response
             raise
-        if not _is_json_type(media):
+        if not is_json_media_type(media):
             self._warn_once("content-type", f"{url} served JSON as {media or 'no Content-Type'}")
         if deviations:
             warn_deviations(deviations, self._warned, where=url, stacklevel=5)

@@ -44,17 +44,33 @@ import math
 import warnings
 from collections import deque
 from collections.abc import Mapping  # isinstance() on typing.Mapping is several times slower
-from typing import Any, Deque, Dict, List, MutableSet, Optional, Tuple, Union
+from typing import Any, Deque, Dict, Iterable, List, MutableSet, Optional, Tuple, Union
 
 from .exceptions import CompatibilityWarning, HalFormatError
 
 __all__ = [
     "EMBEDDED_ARRAY_REL",
+    "JSON_MEDIA_TYPES",
+    "LINK_ATTRIBUTES",
+    "LINK_STRING_ATTRIBUTES",
     "MAX_DEPTH",
-    "decode_json",
     "check_document",
+    "decode_json",
+    "escape_token",
+    "is_json_media_type",
+    "media_type",
+    "pointer_of",
     "warn_deviations",
 ]
+
+#: The link object attributes defined by the HAL draft (section 5).
+LINK_ATTRIBUTES = ("href", "templated", "type", "deprecation", "name", "profile", "title", "hreflang")
+#: The link attributes whose value must be a string.
+LINK_STRING_ATTRIBUTES = ("type", "deprecation", "name", "profile", "title", "hreflang")
+#: Media types read as JSON (with any ``+json`` type).
+JSON_MEDIA_TYPES = frozenset(
+    {"application/hal+json", "application/json", "application/vnd.hal+json", "application/problem+json"}
+)
 
 #: The rel under which lenient mode exposes an ``_embedded`` given as an array.
 EMBEDDED_ARRAY_REL = "items"
@@ -121,8 +137,27 @@ def decode_json(data: Union[str, bytes, bytearray], *, strict: bool = False) -> 
         raise HalFormatError(f"invalid JSON: {exc}", "") from None
 
 
-def _escape(token: str) -> str:
+def escape_token(token: str) -> str:
+    """Escape one JSON pointer reference token (RFC 6901 section 4)."""
     return token.replace("~", "~0").replace("/", "~1")
+
+
+def pointer_of(path: Iterable[Union[str, int]]) -> str:
+    """Return the JSON pointer (RFC 6901) of a path of keys and indices.
+
+    :param path: the keys and indices from the document root.
+    """
+    return "".join("/" + escape_token(str(seg)) for seg in path)
+
+
+def media_type(content_type: Optional[str]) -> str:
+    """The media type of a ``Content-Type`` value: lower case, without parameters."""
+    return (content_type or "").split(";", 1)[0].strip().lower()
+
+
+def is_json_media_type(media: str) -> bool:
+    """Whether a media type (from :func:`media_type`) is JSON: HAL, problem+json, any ``+json``."""
+    return media in JSON_MEDIA_TYPES or media.endswith("+json")
 
 
 def check_document(document: Any, *, strict: bool = False) -> List[Tuple[str, str]]:
@@ -191,7 +226,6 @@ def check_document(document: Any, *, strict: bool = False) -> List[Tuple[str, st
     return deviations
 
 
-_LINK_STRINGS = ("type", "deprecation", "name", "profile", "title", "hreflang")
 
 
 def _pointer(path: Any) -> str:
@@ -207,7 +241,7 @@ def _pointer(path: Any) -> str:
         if index is not None:
             parts.append(str(index))
         if rel is not None:
-            parts.append(_escape(rel))
+            parts.append(escape_token(rel))
         parts.append("_embedded")
     return "".join("/" + part for part in reversed(parts))
 
@@ -223,7 +257,7 @@ def _plain_link(link: Any, strict: bool) -> bool:
     if type(link) is not dict or type(link.get("href")) is not str:
         return False
     if strict:
-        for key in _LINK_STRINGS:
+        for key in LINK_STRING_ATTRIBUTES:
             if key in link and type(link[key]) is not str:
                 return False
         if "templated" in link and type(link["templated"]) is not bool:
@@ -284,7 +318,7 @@ def _check_links(links: Any, pointer: str, strict: bool, deviations: List[Tuple[
     if not isinstance(links, Mapping):
         raise HalFormatError(f"'_links' must be an object, not {_kind(links)}", pointer)
     for rel, value in links.items():
-        rel_ptr = f"{pointer}/{_escape(rel)}"
+        rel_ptr = f"{pointer}/{escape_token(rel)}"
         if isinstance(value, Mapping):
             _check_link_object(value, rel_ptr, rel, strict)
         elif isinstance(value, list):
@@ -315,7 +349,7 @@ def _check_link_object(link: Mapping[str, Any], pointer: str, rel: str, strict: 
     if not isinstance(link["href"], str):
         raise HalFormatError(f"'href' must be a string, not {_kind(link['href'])}", f"{pointer}/href")
     if strict:
-        for key in ("type", "deprecation", "name", "profile", "title", "hreflang"):
+        for key in LINK_STRING_ATTRIBUTES:
             if key in link and not isinstance(link[key], str):
                 raise HalFormatError(f"{key!r} must be a string, not {_kind(link[key])}", f"{pointer}/{key}")
         if "templated" in link and not isinstance(link["templated"], bool):

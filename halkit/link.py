@@ -20,6 +20,7 @@ from typing import (
 
 from . import uri
 from .exceptions import AmbiguousLinkError, HalFormatError, LinkNotFoundError, TemplateError
+from .hal import LINK_ATTRIBUTES, escape_token
 
 if TYPE_CHECKING:  # pragma: no cover
     import requests
@@ -28,17 +29,6 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["Link", "Links", "LINK_ATTRIBUTES"]
 
-#: The link object attributes defined by the HAL draft (section 5).
-LINK_ATTRIBUTES = (
-    "href",
-    "templated",
-    "type",
-    "deprecation",
-    "name",
-    "profile",
-    "title",
-    "hreflang",
-)
 
 
 def _opt_str(raw: Mapping[str, Any], key: str) -> Optional[str]:
@@ -388,7 +378,7 @@ def build_links(
     arrays = set()
     curies: Dict[str, str] = dict(parent_curies)
     for rel, value in raw.items():
-        rel_ptr = f"{pointer}/{_escape(rel)}"
+        rel_ptr = f"{pointer}/{escape_token(rel)}"
         if value is None:
             if lenient is None:
                 raise HalFormatError("a rel must not be null", rel_ptr)
@@ -417,6 +407,3 @@ def build_links(
     return Links(links, frozenset(arrays), curies)
 
 
-def _escape(token: str) -> str:
-    """Escape one JSON pointer reference token (RFC 6901)."""
-    return token.replace("~", "~0").replace("/", "~1")

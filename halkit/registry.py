@@ -94,7 +94,7 @@ from ._typeschema import (
 )
 from .exceptions import ProfileError, ProfileNotFoundError, ProfileWarning
 from .resource import Resource
-from .violations import Violation, format_checker
+from .violations import VALIDATION_MODES, Violation, format_checker
 
 if TYPE_CHECKING:  # pragma: no cover
     from .client import Client
@@ -122,7 +122,6 @@ ENTRY_POINT_GROUP = "halkit.profiles"
 #: The manifest's file name inside a profile folder.
 MANIFEST = "profile.json"
 #: The validation modes: raise, warn, or do nothing.
-VALIDATION_MODES = ("strict", "warn", "off")
 
 _MAX_LISTED = 10
 

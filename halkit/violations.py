@@ -34,10 +34,14 @@ from jsonschema import FormatChecker
 
 __all__ = [
     "RULES",
+    "VALIDATION_MODES",
     "Violation",
     "format_checker",
     "is_rfc3339_date_time",
 ]
+
+#: The validation modes: ``"strict"`` raises, ``"warn"`` warns, ``"off"`` does not validate.
+VALIDATION_MODES = ("strict", "warn", "off")
 
 #: Every rule code a :class:`Violation` may carry.
 RULES = frozenset(

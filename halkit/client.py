@@ -292,6 +292,61 @@ class Client:
         #: Requests sent by this client (each retry or redirect hop is not counted separately).
         self.request_count = 0
 
+    @classmethod
+    def from_profile(
+        cls,
+        profile_or_name: Union["Profile", str],
+        client_id: Optional[str] = None,
+        client_secret: Optional[str] = None,
+        *,
+        environment: Optional[str] = None,
+        validation: str = "strict",
+        entry_url: Optional[str] = None,
+        token_url: Optional[str] = None,
+        **client_kwargs: Any,
+    ) -> "Client":
+        """A ready client for a profiled API: entry URL, token URL and auth come from the profile.
+
+        :param profile_or_name: a :class:`halkit.registry.Profile`, or the name
+            (or path) of an installed one.
+        :param client_id: the OAuth 2.0 client id (with ``client_secret``;
+            leave both out for a client without authentication).
+        :param client_secret: the client secret.
+        :param environment: the environment's name (default: the profile's default one).
+        :param validation: ``"strict"``, ``"warn"`` or ``"off"``.
+        :param entry_url: overrides the environment's entry URL (an emulator, say).
+        :param token_url: overrides the environment's token URL.
+        :param client_kwargs: passed on to :class:`Client`.
+        :raises halkit.ProfileError: unknown environment or validation mode, or
+            credentials without a token URL.
+        """
+        profile = profile_or_name
+        if isinstance(profile, str):
+            from .registry import profile as load_profile
+
+            profile = load_profile(profile)
+        if validation not in VALIDATION_MODES:
+            raise ProfileError(f"unknown validation mode {validation!r}; use one of {', '.join(VALIDATION_MODES)}")
+        env = profile.environment(environment)
+        entry = entry_url or env.entry_url
+        if (client_id is None) != (client_secret is None):
+            raise ProfileError("pass both client_id and client_secret, or neither")
+        if client_id is not None and client_secret is not None and "auth" not in client_kwargs:
+            token = token_url or env.token_url
+            if token is None or profile.auth.type == "none":
+                raise ProfileError(f"the {profile.name} profile documents no token endpoint; pass token_url")
+            from .auth import ClientCredentials
+
+            client_kwargs["auth"] = ClientCredentials(
+                token,
+                client_id,
+                client_secret,
+                scope=profile.auth.scope,
+                auth_method=profile.auth.token_endpoint_auth_method,
+                extra_params=profile.auth.form_fields(client_id, client_secret) or None,
+            )
+        return cls(entry, profile=profile, validation=validation, **client_kwargs)
+
     # -- lifecycle ---------------------------------------------------------
 
     def close(self) -> None:

@@ -169,6 +169,7 @@ class Resource:
         "_embedded_cache",
         "_templates_cache",
         "response",
+        "__weakref__",
     )
 
     def __init__(

@@ -327,23 +327,21 @@ class Client:
             profile = load_profile(profile)
         if validation not in VALIDATION_MODES:
             raise ProfileError(f"unknown validation mode {validation!r}; use one of {', '.join(VALIDATION_MODES)}")
-        env = profile.environment(environment)
-        entry = entry_url or env.entry_url
+        # a validation-only profile may document no environment: an entry_url is enough
+        env = profile.environment(environment) if entry_url is None or environment is not None else None
+        entry = entry_url or (env.entry_url if env is not None else "")
         if (client_id is None) != (client_secret is None):
             raise ProfileError("pass both client_id and client_secret, or neither")
         if client_id is not None and client_secret is not None and "auth" not in client_kwargs:
-            token = token_url or env.token_url
+            if env is None and profile.default_environment is not None:
+                env = profile.environment()
+            token = token_url or (env.token_url if env is not None else None)
             if token is None or profile.auth.type == "none":
                 raise ProfileError(f"the {profile.name} profile documents no token endpoint; pass token_url")
             from .auth import ClientCredentials
 
             client_kwargs["auth"] = ClientCredentials(
-                token,
-                client_id,
-                client_secret,
-                scope=profile.auth.scope,
-                auth_method=profile.auth.token_endpoint_auth_method,
-                extra_params=profile.auth.form_fields(client_id, client_secret) or None,
+                token, client_id, client_secret, **profile.auth.client_credentials_options(client_id, client_secret)
             )
         return cls(entry, profile=profile, validation=validation, **client_kwargs)
 

@@ -310,3 +310,63 @@ def test_json_bodies_and_content_length(server: TestServer, prefix: str) -> None
     assert send(t, server.url(f"{prefix}/echo"), "PUT", body=b'{"a":1}').json() == {"length": "7", "body": {"a": 1}}
     assert send(t, server.url(f"{prefix}/echo"), "POST").json() == {"length": "0", "body": None}
     assert t.fast_sends == 2
+
+
+def test_multipart_files_are_sent_as_requests_sends_them(server: TestServer, prefix: str) -> None:
+    def echo(req: Request) -> Any:
+        return 200, {}, {"type": req.headers.get("content-type"), "body": req.body.decode("latin-1")}
+
+    server.handle(f"{prefix}/upload", echo, method="POST")
+    client = halkit.Client(server.url(f"{prefix}/"))
+    r = client.request("POST", server.url(f"{prefix}/upload"), data={"kind": "FILE"},
+                       files={"file": ("hello.txt", b"hello, world", "text/plain")})
+    seen = r.json()
+    assert seen["type"].startswith("multipart/form-data; boundary=")
+    boundary = seen["type"].split("boundary=", 1)[1]
+    body = seen["body"]
+    assert f"--{boundary}" in body and body.rstrip().endswith(f"--{boundary}--")
+    assert 'name="kind"' in body and "FILE" in body
+    assert 'name="file"; filename="hello.txt"' in body and "Content-Type: text/plain" in body
+    assert "hello, world" in body
+    assert client.transport.slow_sends == 1  # multipart is encoded by requests
+
+
+def test_a_per_call_timeout_applies_to_that_call_only(server: TestServer, prefix: str) -> None:
+    server.handle(f"{prefix}/slow", slow(0.3, (200, {}, {"late": True})))
+    client = halkit.Client(server.url(f"{prefix}/"), retries=0)
+    with pytest.raises(halkit.TimeoutError):
+        client.request("GET", server.url(f"{prefix}/slow"), timeout=(2.0, 0.05))
+    assert client.request("GET", server.url(f"{prefix}/slow")).json() == {"late": True}
+
+
+def test_the_fast_path_switch(server: TestServer, prefix: str) -> None:
+    server.add(f"{prefix}/x", {"ok": True})
+    off = halkit.Client(server.url(f"{prefix}/"), fast_path=False)
+    assert off.request("GET", server.url(f"{prefix}/x")).json() == {"ok": True}
+    assert off.transport.fast_sends == 0 and off.transport.slow_sends == 1
+    always_requests = halkit.Client(server.url(f"{prefix}/"), transport=halkit.transport.RequestsTransport(plain_session()))
+    assert always_requests.request("GET", server.url(f"{prefix}/x")).json() == {"ok": True}
+    assert always_requests.transport.sends == 1
+
+
+def test_urllib3_transport_refuses_what_it_cannot_send_exactly(server: TestServer, prefix: str) -> None:
+    server.add(f"{prefix}/x", {"ok": True})
+    t = halkit.transport.Urllib3Transport(plain_session())
+    assert t.send(Call("GET", server.url(f"{prefix}/x"))).json() == {"ok": True}
+    with pytest.raises(halkit.RequestError, match="fast path"):
+        t.send(Call("GET", server.url(f"{prefix}/x"), params={"a": "1"}))
+
+
+def test_errors_are_mapped_in_one_place() -> None:
+    from urllib3.exceptions import MaxRetryError, NewConnectionError, ReadTimeoutError
+
+    from halkit.transport import map_error
+
+    assert isinstance(map_error(requests.exceptions.ReadTimeout("t"), "GET", "http://h/"), halkit.TimeoutError)
+    assert isinstance(map_error(ReadTimeoutError(None, "/", "t"), "GET", "http://h/"), halkit.TimeoutError)
+    refused = MaxRetryError(None, "/", NewConnectionError(None, "refused"))  # type: ignore[arg-type]
+    assert isinstance(map_error(refused, "GET", "http://h/"), halkit.ConnectError)
+    assert isinstance(map_error(requests.exceptions.TooManyRedirects(), "GET", "http://h/"), halkit.TooManyRedirectsError)
+    assert isinstance(map_error(requests.exceptions.InvalidURL("x"), "GET", "http://h/"), halkit.UnsafeURLError)
+    bad = map_error(requests.exceptions.InvalidHeader("Invalid value 'sekrit\\n'"), "GET", "http://h/")
+    assert isinstance(bad, halkit.RequestError) and "sekrit" not in str(bad)

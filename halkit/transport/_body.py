@@ -105,6 +105,10 @@ def read_body(response: requests.Response, limit: int, deadline: Optional[float]
     if direct or (type(raw) is HTTPResponse and type(getattr(response, "connection", None)) is HTTPAdapter):
         sock = _socket_of(raw) if deadline is not None else None
         read1 = raw.read1
+        # identity encoding with a known length (not chunked): done when urllib3
+        # has counted it all (it has then released the connection), without
+        # one more read to see the end
+        counted = "Content-Encoding" not in response.headers and raw.length_remaining is not None
         while True:
             if deadline is not None:
                 remaining = deadline - time.monotonic()
@@ -121,6 +125,8 @@ def read_body(response: requests.Response, limit: int, deadline: Optional[float]
                 response.close()
                 raise _too_large(method, url, limit)
             chunks.append(chunk)
+            if counted and raw.length_remaining == 0:
+                break
     else:
         for chunk in raw.stream(_CHUNK, decode_content=True):
             total += len(chunk)

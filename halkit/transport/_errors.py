@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+from typing import Optional
+
 import requests
 from urllib3.exceptions import (
     ClosedPoolError,
@@ -33,7 +36,7 @@ __all__ = ["map_error"]
 _rex = requests.exceptions
 
 
-def map_error(exc: BaseException, method: str, url: str) -> HalkitError:
+def map_error(exc: BaseException, method: str, url: str, deadline: Optional[float] = None) -> HalkitError:
     """The halkit error for an exception raised while sending ``method url``.
 
     Every exception from requests, urllib3 or the socket layer, whichever
@@ -45,11 +48,17 @@ def map_error(exc: BaseException, method: str, url: str) -> HalkitError:
     :param exc: the exception.
     :param method: the request's method.
     :param url: the request's URL.
+    :param deadline: the ``time.monotonic()`` by which the call had to end, if any:
+        a timeout after it is reported as the deadline passing.
     :returns: the error to raise (``from exc``).
     """
     if isinstance(exc, HalkitError):
         return exc
     where = f"{method} {url}"
+    if deadline is not None and time.monotonic() >= deadline and isinstance(
+        exc, (_rex.Timeout, _rex.ConnectionError, ReadTimeoutError, ConnectTimeoutError, MaxRetryError, OSError)
+    ):
+        return TimeoutError(f"{where}: the call's total deadline passed", url=url, method=method)
     if isinstance(exc, MaxRetryError):  # the fast path: what urllib3 gave up on
         reason = exc.reason
         if isinstance(reason, ConnectTimeoutError) and not isinstance(reason, NewConnectionError):

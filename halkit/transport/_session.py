@@ -37,7 +37,7 @@ from urllib3.util import Timeout
 from ..exceptions import HalkitError, RequestError
 from ..retry import call_deadline
 from ._base import Request, TimeoutLike
-from ._body import cap_hook, read_body
+from ._body import CappedRaw, cap_hook, read_body
 from ._errors import map_error
 
 __all__ = ["RequestsTransport", "SessionTransport", "Urllib3Transport", "default_deadline", "nothing_patched"]
@@ -188,10 +188,12 @@ class _SessionBase:
         try:
             response = self.session.send(prepared, timeout=timeout, allow_redirects=True, **settings)
             raw = response.raw
+            if isinstance(raw, CappedRaw):
+                raw = raw.raw
             direct = type(raw) is HTTPResponse and type(response.connection) is HTTPAdapter and nothing_patched()  # type: ignore[attr-defined]
             read_body(response, limit, end, method, url, direct=direct)
         except Exception as exc:
-            raise map_error(exc, method, url) from exc
+            raise map_error(exc, method, url, end) from exc
         finally:
             call_deadline.reset(token)
         return response
@@ -235,7 +237,7 @@ class RequestsTransport(_SessionBase):
         except HalkitError:
             raise
         except Exception as exc:
-            raise map_error(exc, method, url) from exc
+            raise map_error(exc, method, url, end) from exc
         return self._send_prepared(prepared, request, end)
 
 
@@ -440,7 +442,7 @@ class Urllib3Transport(_SessionBase):
                 response = self._after_hooks(response, prepared, request, entry, end)
             read_body(response, limit, end, method, url, direct=type(response.raw) is HTTPResponse)
         except Exception as exc:
-            raise map_error(exc, method, url) from exc
+            raise map_error(exc, method, url, end) from exc
         finally:
             call_deadline.reset(token)
         return response
@@ -453,15 +455,13 @@ class Urllib3Transport(_SessionBase):
         settings = entry.settings
         kwargs = {"stream": True, "timeout": request.timeout, "verify": settings["verify"], "cert": settings["cert"],
                   "proxies": settings["proxies"]}
-        hook = cap_hook(limit, end, method, url, self._keep_hook)
         if response.status_code >= 300:
             # an auth's hook (Digest, a token renewal) or resolve_redirects
             # copies the request and needs its cookie jar: the public way to set one
             prepared.prepare_cookies(RequestsCookieJar())
-        hooks = prepared.hooks["response"]
-        if hooks:
-            hooks.insert(0, hook)
-            hooks.append(hook)
+        if prepared.hooks["response"]:
+            # what a hook reads (a 401 drained before a renewal) counts against the cap
+            response.raw = CappedRaw(response.raw, limit, end, method, url)
             response = dispatch_hook("response", prepared.hooks, response, **kwargs)  # type: ignore[no-untyped-call]
         for old in response.history:
             if "set-cookie" in old.headers:
@@ -470,10 +470,14 @@ class Urllib3Transport(_SessionBase):
             extract_cookies_to_jar(session.cookies, response.request, response.raw)  # type: ignore[no-untyped-call]
         final = response.request
         if response.is_redirect and final is not None:
+            # the cap hook for every hop resolve_redirects makes from `final`
+            # (and, run on this answer now, it leaves an auth's hooks behind
+            # when the redirect leaves the origin)
+            hook = cap_hook(limit, end, method, url, self._keep_hook)
             final_hooks = final.hooks["response"]
-            if hook not in final_hooks:
-                final_hooks.insert(0, hook)
-                final_hooks.append(hook)
+            final_hooks.insert(0, hook)
+            final_hooks.append(hook)
+            response = hook(response)
             read_body(response, limit, end, method, url, direct=type(response.raw) is HTTPResponse)
             if end is not None:
                 kwargs["timeout"] = self._timeout(request.timeout, max(end - time.monotonic(), 0.001))
@@ -554,13 +558,23 @@ def _urllib3_timeout(timeout: Any, deadline: Optional[float]) -> Timeout:
     return Timeout(connect=connect, read=read)
 
 
+# Content-Type -> the encoding requests derives from it (a pure function of the header)
+_ENCODINGS: Dict[Optional[str], Optional[str]] = {}
+
+
 def _build_response(request: PreparedRequest, raw: Any, adapter: Any) -> requests.Response:
     """A :class:`requests.Response` as ``HTTPAdapter.build_response`` makes it."""
     response = requests.Response()
     response.status_code = raw.status
     headers: CaseInsensitiveDict[str] = CaseInsensitiveDict(raw.headers)
     response.headers = headers
-    response.encoding = get_encoding_from_headers(headers)
+    content_type = headers.get("content-type")
+    try:
+        response.encoding = _ENCODINGS[content_type]
+    except KeyError:
+        response.encoding = get_encoding_from_headers(headers)
+        if len(_ENCODINGS) < 64:
+            _ENCODINGS[content_type] = response.encoding
     response.raw = raw
     response.reason = raw.reason
     response.url = request.url  # type: ignore[assignment]

@@ -10,7 +10,8 @@ import requests
 
 import halkit
 from halkit.cache import make_cache_adapter
-from halkit.transport import Transport
+from halkit.transport import Request as Call
+from halkit.transport import SessionTransport
 
 from server import Request, TestServer
 
@@ -43,15 +44,15 @@ class Origin:
         return 200, dict(self.headers, **{"Content-Type": "application/hal+json"}), data
 
 
-def cached_transport() -> Transport:
+def cached_transport() -> SessionTransport:
     s = requests.Session()
     adapter = make_cache_adapter()
     s.mount("http://", adapter)
-    return Transport(s)
+    return SessionTransport(s)
 
 
-def get(t: Transport, url: str) -> requests.Response:
-    return t.send("GET", url, headers={"Accept": "application/hal+json"}, timeout=5.0, max_body_size=1 << 20)
+def get(t: SessionTransport, url: str) -> requests.Response:
+    return t.send(Call("GET", url, headers={"Accept": "application/hal+json"}, timeout=5.0, max_body_size=1 << 20))
 
 
 @pytest.mark.parametrize(

@@ -172,6 +172,19 @@ class _SessionBase:
     def _keep_hook(self, hook: Any) -> bool:
         return hook in self.session.hooks.get("response", ())
 
+    def _send_requests(self, request: Request, end: Optional[float]) -> requests.Response:
+        method, url = request.method, request.url
+        data = request.body if request.body is not None else request.data
+        req = requests.Request(method, url, headers=dict(request.headers), data=data, files=request.files,
+                               params=request.params, auth=request.auth)
+        try:
+            prepared = self.session.prepare_request(req)
+        except HalkitError:
+            raise
+        except Exception as exc:
+            raise map_error(exc, method, url, end) from exc
+        return self._send_prepared(prepared, request, end)
+
     def _send_prepared(self, prepared: PreparedRequest, request: Request, end: Optional[float]) -> requests.Response:
         """``Session.send``, with the cap hook first and last, and the body read here."""
         method, url, limit = request.method, request.url, request.max_body_size
@@ -226,20 +239,6 @@ class RequestsTransport(_SessionBase):
         self.sends += 1
         end = time.monotonic() + request.deadline if request.deadline is not None else None
         return self._send_requests(request, end)
-
-    def _send_requests(self, request: Request, end: Optional[float]) -> requests.Response:
-        method, url = request.method, request.url
-        data = request.body if request.body is not None else request.data
-        req = requests.Request(method, url, headers=dict(request.headers), data=data, files=request.files,
-                               params=request.params, auth=request.auth)
-        try:
-            prepared = self.session.prepare_request(req)
-        except HalkitError:
-            raise
-        except Exception as exc:
-            raise map_error(exc, method, url, end) from exc
-        return self._send_prepared(prepared, request, end)
-
 
 class Urllib3Transport(_SessionBase):
     """The fast path: a request sent straight through the mounted adapter's urllib3 pool.
@@ -542,7 +541,7 @@ class SessionTransport(Urllib3Transport):
                 return self._send_fast(routed[0], routed[1], request)
         self.slow_sends += 1
         end = time.monotonic() + request.deadline if request.deadline is not None else None
-        return RequestsTransport._send_requests(self, request, end)  # type: ignore[arg-type]
+        return self._send_requests(request, end)
 
 
 def _urllib3_timeout(timeout: Any, deadline: Optional[float]) -> Timeout:

@@ -56,6 +56,7 @@ _SIMPLE_URL = re.compile(
 _NO_BODY_METHODS = frozenset({"GET", "HEAD"})
 # What requests and urllib3 were when halkit was imported: a test double
 # (responses, requests-mock, vcrpy...) or any other patch replaces one of these.
+_SESSION = requests.Session  # requests_cache.install_cache() replaces the class itself
 _ORIGINALS = (
     requests.Session.send,
     requests.Session.get_adapter,
@@ -73,7 +74,8 @@ _INSTANCE_PATCHES = ("send", "get_adapter", "request", "prepare_request", "resol
 def nothing_patched() -> bool:
     """Whether requests and urllib3 are as they were at import (no test double or patch installed)."""
     return (
-        requests.Session.send is _ORIGINALS[0]
+        requests.Session is _SESSION
+        and requests.Session.send is _ORIGINALS[0]
         and requests.Session.get_adapter is _ORIGINALS[1]
         and requests.Session.request is _ORIGINALS[2]
         and requests.Session.prepare_request is _ORIGINALS[3]
@@ -273,7 +275,7 @@ class Urllib3Transport(_SessionBase):
         session = self.session
         settings: Dict[str, Any] = dict(session.merge_environment_settings(url, {}, True, None, None))
         slow = _Origin(False, None, None, settings, snapshot)
-        if type(session) is not requests.Session:
+        if type(session) is not _SESSION:
             return slow
         adapter = session.get_adapter(url)
         if type(adapter) is not HTTPAdapter:

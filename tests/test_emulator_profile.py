@@ -20,7 +20,6 @@ import pytest
 import requests
 import uritemplate
 
-import halkit
 from halkit.crawl import crawl
 from halkit.emulator import Emulator
 from halkit.hal import check_document

@@ -374,6 +374,64 @@ def test_main_parses_options(monkeypatch: pytest.MonkeyPatch) -> None:
     assert emulator.app.store.user_count() == 3
 
 
+def test_main_api_name_is_optional_and_options(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: List[Emulator] = []
+
+    def fake(emulator: Emulator, stdout: object) -> int:
+        seen.append(emulator)
+        return 0
+
+    monkeypatch.setattr("halkit.emulator.__main__.run_foreground", fake)
+    assert main(["chatkitty", "--quiet"]) == 0
+    assert main(["--public-url", "http://chatkitty:8080", "--created-status", "201"]) == 0
+    assert not seen[0].log_requests and seen[1].log_requests
+    assert seen[1].public_url == "http://chatkitty:8080"
+    assert seen[1].app.handlers.created_status == 201
+    with pytest.raises(SystemExit):
+        main(["nochat"])
+
+
+def test_run_foreground_prints_export_lines_and_an_access_log() -> None:
+    emu = Emulator(users=1, channels=0, client_secret="it's secret")
+    emu.log_requests = True  # what from_arguments sets without --quiet
+    out = io.StringIO()
+    ready = threading.Event()
+    thread = threading.Thread(target=run_foreground, args=(emu, out), kwargs={"ready": ready})
+    thread.start()
+    assert ready.wait(5)
+    entry_url = emu.entry_url
+    token = requests.post(emu.token_url, auth=(emu.client_id, emu.client_secret), data={"grant_type": "client_credentials"})
+    requests.get(entry_url + "/applications/52/users?page=0", headers={"Authorization": f"Bearer {token.json()['access_token']}"})
+    emu.stop()
+    thread.join(5)
+    lines = out.getvalue().splitlines()
+    exports = [line for line in lines if line.startswith("export ")]
+    assert exports == [
+        f"export HALKIT_ENTRY_URL={entry_url}",
+        f"export HALKIT_TOKEN_URL={entry_url[:-3]}/oauth/token",
+        "export HALKIT_CLIENT_ID=acme",
+        "export HALKIT_CLIENT_SECRET='it'\"'\"'s secret'",  # quoted for the shell
+    ]
+    log = [line for line in lines if not line.startswith(("export ", "#"))]
+    assert len(log) == 2
+    assert log[0].endswith("ms") and " POST /oauth/token 200 " in log[0]
+    assert " GET /v1/applications/52/users?page=0 200 " in log[1]
+    assert token.json()["access_token"] not in out.getvalue()
+
+
+def test_run_foreground_quiet_has_no_access_log() -> None:
+    emu = Emulator(users=1, channels=0)
+    out = io.StringIO()
+    ready = threading.Event()
+    thread = threading.Thread(target=run_foreground, args=(emu, out), kwargs={"ready": ready, "quiet": True})
+    thread.start()
+    assert ready.wait(5)
+    requests.get(emu.entry_url)
+    emu.stop()
+    thread.join(5)
+    assert all(line.startswith(("export ", "#")) for line in out.getvalue().splitlines())
+
+
 def test_main_reports_a_busy_port(shared: Emulator, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--port", str(shared.port), "--users", "0", "--channels", "0"]) == 1
     assert "cannot listen" in capsys.readouterr().err

@@ -25,7 +25,7 @@ from .store import Store
 if TYPE_CHECKING:  # pragma: no cover
     from ..client import Client
 
-__all__ = ["Emulator", "add_arguments", "from_arguments", "run_foreground"]
+__all__ = ["EMULATED_APIS", "Emulator", "add_arguments", "banner", "from_arguments", "run_foreground"]
 
 #: The token lifetime of the documented service (``expires_in`` of a fresh token, seconds).
 DEFAULT_TOKEN_LIFETIME = 43200
@@ -355,8 +355,25 @@ class Emulator:
         return f"<Emulator {where}>"
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add the emulator's options (``--host``, ``--port``, ``--users``, ``--quiet``...) to ``parser``."""
+#: The APIs the emulator can serve (the first is the default of the ``api`` argument).
+EMULATED_APIS = ("chatkitty",)
+
+
+def add_arguments(parser: argparse.ArgumentParser, *, api_argument: bool = False) -> None:
+    """Add the emulator's options (``--host``, ``--port``, ``--users``, ``--quiet``...) to ``parser``.
+
+    :param parser: the parser (``halkit emulate``'s, or ``python -m halkit.emulator``'s).
+    :param api_argument: also add the positional ``api``, optional while only one
+        API is shipped (``halkit emulate`` then means ``halkit emulate chatkitty``).
+    """
+    if api_argument:
+        parser.add_argument(
+            "api",
+            nargs="?",
+            choices=EMULATED_APIS,
+            default=EMULATED_APIS[0],
+            help=f"the API to emulate (default: {EMULATED_APIS[0]})",
+        )
     parser.add_argument("--host", default="127.0.0.1", help="interface to listen on (default: 127.0.0.1; 0.0.0.0: all)")
     parser.add_argument("--port", type=int, default=0, help="port to listen on (default: 0, any free port)")
     parser.add_argument(

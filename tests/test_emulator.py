@@ -873,9 +873,9 @@ def test_delete_credential(api: Api) -> None:
 
 
 def test_large_population_is_cheap() -> None:
-    started = time.perf_counter()
     with Emulator(users=100_000, channels=50) as emu:
-        assert time.perf_counter() - started < 2.0
+        store = emu.app.store
+        assert len(store._users) == 1  # seeded users are computed on demand (user 1 holds the seed's tokens)
         api = Api(emu)
         last = api.ok("GET", "/users?page=4999&size=20")
         assert [user["id"] for user in last["_embedded"]["users"]][-1] == 100_000

@@ -80,6 +80,9 @@ class Emulator:
         address (``127.0.0.1`` when bound to ``0.0.0.0``).
     """
 
+    #: The profile of the API it serves (the CLI and the pytest plugin read it).
+    profile_name = "chatkitty"
+
     def __init__(
         self,
         *,
@@ -318,21 +321,8 @@ class Emulator:
         """
         from ..client import Client
 
-        from_profile = getattr(Client, "from_profile", None)
-        if from_profile is not None:
-            made: "Client" = from_profile(
-                "chatkitty",
-                self.client_id,
-                self.client_secret,
-                entry_url=self.entry_url,
-                token_url=self.token_url,
-                validation=validation,
-                **client_kwargs,
-            )
-            return made
-        from ..registry import profile
-
-        return profile("chatkitty").client(
+        return Client.from_profile(
+            self.profile_name,
             self.client_id,
             self.client_secret,
             entry_url=self.entry_url,
@@ -356,7 +346,7 @@ class Emulator:
 
 
 #: The APIs the emulator can serve (the first is the default of the ``api`` argument).
-EMULATED_APIS = ("chatkitty",)
+EMULATED_APIS = (Emulator.profile_name,)
 
 
 def add_arguments(parser: argparse.ArgumentParser, *, api_argument: bool = False) -> None:

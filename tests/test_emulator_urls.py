@@ -48,8 +48,8 @@ def test_hrefs_follow_the_host_header(emu: Emulator) -> None:
 def test_a_client_reached_through_localhost_follows_links(emu: Emulator) -> None:
     # was: links pinned to 127.0.0.1, so origin scoping withheld the token and follow() got a bare 401
     base = f"http://localhost:{emu.port}"
-    with halkit.profile("chatkitty").client(
-        emu.client_id, emu.client_secret, entry_url=base + "/v1", token_url=base + "/oauth/token"
+    with halkit.Client.from_profile(
+        "chatkitty", emu.client_id, emu.client_secret, entry_url=base + "/v1", token_url=base + "/oauth/token"
     ) as client:
         users = client.follow("application", "users")
         assert users.url.startswith(base + "/v1/applications/52/users")

@@ -41,7 +41,8 @@ Hand edits live in an *overlay* file, ``overlay.jsonc`` next to the
 generated files (plain JSON; the extension keeps it out of the profile's
 schema files): ``{"edits": [{"file": ..., "why": ..., "merge": {...}}]}``,
 each ``merge`` an RFC 7396 JSON merge patch applied to the named generated
-file, in order. :func:`from_openapi` applies it every time it writes, so
+file, in order, and ``drop_required`` (``{pointer: [names]}``) taking names
+out of a schema's ``required`` list (see :func:`apply_overlay`). :func:`from_openapi` applies it every time it writes, so
 regenerating from a newer spec keeps the edits.
 """
 

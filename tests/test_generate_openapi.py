@@ -450,3 +450,41 @@ def test_the_profile_ships_in_the_wheel() -> None:
     assert needed == ["chatkitty-2/profile.json", "chatkitty-2/schemas.json"]
     assert all(any(fnmatch.fnmatch(name, pattern) for pattern in patterns) for name in needed)
     assert "halkit.generate" in config["options"]["packages"].split()
+
+
+def test_inline_hal_response_schemas_become_named_types() -> None:
+    spec = _petshop()
+    spec["paths"]["/stats"] = {
+        "get": {
+            "operationId": "get-stats",
+            "responses": {
+                "200": {
+                    "description": "OK",
+                    "content": {
+                        "application/hal+json": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["count"],
+                                "properties": {
+                                    "count": {"$ref": "#/components/schemas/PageMetadata/properties/size"},
+                                    "_links": {"$ref": "#/components/schemas/Links"},
+                                },
+                            },
+                            "example": {"count": 3, "_links": {"self": {"href": "https://petshop.example/api/stats"}}},
+                        }
+                    },
+                }
+            },
+        }
+    }
+    files, report = generate(spec, name="petshop")
+    stats = files["profile.json"]["types"]["get-stats-response"]
+    assert stats["schema"] == "schemas.json#/$defs/GetStatsResponse"
+    assert stats["links"]["self"]["target"] == "get-stats-response"
+    converted = files["schemas.json"]["$defs"]["GetStatsResponse"]
+    assert converted["properties"] == {"count": {"$ref": "#/$defs/PageMetadata/properties/size"}}
+    assert any("is named GetStatsResponse" in message for _, message in report.inferred)
+    profile = _load(files)
+    assert profile.validate({"count": 1, "_links": {"self": {"href": "/stats"}}}, "get-stats-response") == []
+    [v] = profile.validate({"count": "1", "_links": {"self": {"href": "/stats"}}}, "get-stats-response")
+    assert (v.pointer, v.rule) == ("/count", "property-type")

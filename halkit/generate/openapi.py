@@ -170,7 +170,9 @@ class _Spec:
 
     def __init__(self, data: Mapping[str, Any]) -> None:
         self.data = data
-        self.components: Mapping[str, Any] = (data.get("components") or {}).get("schemas") or {}
+        self.components: Dict[str, Any] = dict((data.get("components") or {}).get("schemas") or {})
+        #: Inline response schemas given a component name: id(schema) -> name.
+        self.inline: Dict[int, str] = {}
 
     def resolve(self, node: Any, depth: int = 0) -> Any:
         """Follow ``$ref`` (local only) until a node without one."""
@@ -189,7 +191,9 @@ class _Spec:
         return node
 
     def component_of(self, node: Any) -> Optional[str]:
-        """The component schema a ``$ref`` node names, if it names one."""
+        """The component schema a ``$ref`` node names (or an inline response schema's given name)."""
+        if id(node) in self.inline:
+            return self.inline[id(node)]
         if isinstance(node, dict) and isinstance(node.get("$ref"), str) and node["$ref"].startswith(_COMPONENT_PREFIX):
             name = unquote(node["$ref"][len(_COMPONENT_PREFIX) :])
             return name if name in self.components else None
@@ -240,8 +244,15 @@ def _convert(node: Any, spec: _Spec, where: str, report: Report, strip_hal: bool
             continue
         if key == "$ref":
             name = spec.component_of(node)
+            rest = (
+                value[len(_COMPONENT_PREFIX) :].split("/", 1)
+                if isinstance(value, str) and value.startswith(_COMPONENT_PREFIX)
+                else []
+            )
             if name is not None:
                 out["$ref"] = "#/$defs/" + escape_token(name)
+            elif len(rest) == 2 and unquote(rest[0]) in spec.components:  # a pointer into a component
+                out["$ref"] = "#/$defs/" + value[len(_COMPONENT_PREFIX) :]
             else:
                 report.notes.append(f"{where}: $ref {value!r} is not a component schema: left out (accepts anything)")
             continue
@@ -495,10 +506,34 @@ class _Generator:
                         continue
                     media, body = chosen
                     schema = body.get("schema")
-                    operation.answers.append((str(status), self.spec.component_of(schema), schema, media))
+                    component = self.spec.component_of(schema)
+                    if component is None and isinstance(schema, dict) and self._named_inline(schema, media):
+                        component = self._name_inline(schema, op, upper, template, str(status), media)
+                    operation.answers.append((str(status), component, schema, media))
                 path.operations[upper] = operation
             out.append(path)
         return out
+
+    def _named_inline(self, schema: Mapping[str, Any], media: str) -> bool:
+        """Whether an inline response schema deserves a type: it has properties, and is HAL or has _links."""
+        props = self.spec.properties(schema)
+        return bool(props) and (media in HAL_MEDIA_TYPES or "_links" in props)
+
+    def _name_inline(
+        self, schema: Any, op: Mapping[str, Any], method: str, template: str, status: str, media: str
+    ) -> str:
+        words = op.get("operationId") if isinstance(op.get("operationId"), str) else f"{method} {template}"
+        base = "".join(w[:1].upper() + w[1:] for w in re.split(r"[^A-Za-z0-9]+", words) if w) or "Inline"
+        base += "Response" if status in ("200", "201") else f"Response{status}"
+        name, n = base, 2
+        while name in self.spec.components:
+            name, n = f"{base}{n}", n + 1
+        self.spec.components[name] = schema
+        self.spec.inline[id(schema)] = name
+        self.report.infer(
+            "types", f"the inline response schema of {method} {template} {status} ({media}) is named {name}"
+        )
+        return name
 
     def _choose_content(self, content: Mapping[str, Any]) -> Optional[Tuple[str, Mapping[str, Any]]]:
         by_media = {media_type(k): v for k, v in content.items() if isinstance(v, dict)}

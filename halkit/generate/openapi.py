@@ -522,7 +522,8 @@ class _Generator:
     def _name_inline(
         self, schema: Any, op: Mapping[str, Any], method: str, template: str, status: str, media: str
     ) -> str:
-        words = op.get("operationId") if isinstance(op.get("operationId"), str) else f"{method} {template}"
+        op_id = op.get("operationId")
+        words = op_id if isinstance(op_id, str) else f"{method} {template}"
         base = "".join(w[:1].upper() + w[1:] for w in re.split(r"[^A-Za-z0-9]+", words) if w) or "Inline"
         base += "Response" if status in ("200", "201") else f"Response{status}"
         name, n = base, 2

@@ -488,3 +488,30 @@ def test_inline_hal_response_schemas_become_named_types() -> None:
     assert profile.validate({"count": 1, "_links": {"self": {"href": "/stats"}}}, "get-stats-response") == []
     [v] = profile.validate({"count": "1", "_links": {"self": {"href": "/stats"}}}, "get-stats-response")
     assert (v.pointer, v.rule) == ("/count", "property-type")
+
+
+def test_rels_declared_by_the_schema_without_examples() -> None:
+    spec = _petshop()
+    schemas = spec["components"]["schemas"]
+    schemas["OwnerResource"]["description"] = "A pet owner"
+    schemas["OwnerResource"]["properties"]["_links"] = {
+        "type": "object",
+        "required": ["self", "pets"],
+        "properties": {
+            "self": {"$ref": "#/components/schemas/Link"},
+            "pets": {"$ref": "#/components/schemas/Link"},
+            "avatar": {"$ref": "#/components/schemas/Link"},
+        },
+    }
+    files, report = generate(spec, name="petshop")
+    owner = files["profile.json"]["types"]["owner"]
+    assert owner["description"] == "The OwnerResource schema: A pet owner."  # no TODO: its rels are declared
+    links = owner["links"]
+    assert links["self"]["target"] == "owner" and links["self"]["required"] is True
+    assert links["pets"]["target"] is None and links["pets"]["required"] is True
+    assert links["pets"]["description"].startswith("Declared by the schema's _links, required. " + TODO)
+    assert links["avatar"]["required"] is False
+    assert "profile.json#/types/owner/links/pets" in {where for where, _ in report.todos}
+    assert (
+        _load(files).validate({"name": "x", "_links": {"self": {"href": "/o/1"}}}, "owner")[0].pointer == "/_links/pets"
+    )

@@ -24,7 +24,9 @@ What comes from where:
   prefix the paths lack); the matched path's operations give the rel's
   methods, its GET response the target type, its other responses the
   ``responses`` map. A rel present in every example of its type is required.
-  Templated hrefs give ``templated`` and ``variables``.
+  Templated hrefs give ``templated`` and ``variables``. Rels a schema
+  declares in its ``_links`` are documented ones: their ``required`` wins,
+  and without an example their target is unknown (but ``self``'s).
 * **Paged collections** are types whose schema has ``_embedded.<rel>`` arrays
   of a type and a ``page`` property.
 * **Auth, environments, errors** come from the OAuth 2.0 client credentials
@@ -683,12 +685,53 @@ class _Generator:
                         seen.setdefault(rel, []).append((obj["href"], bool(obj.get("templated"))))
                 present = seen.setdefault(rel, [])
                 present.append(("", False))  # one presence marker per example
+        declared, declared_required = self._declared_links(t)
         rules: Dict[str, Any] = {}
-        for rel in sorted(seen):
+        for rel in sorted(set(seen) | declared):
+            where = f"{MANIFEST_FILE}#/types/{escape_token(t.name)}/links/{escape_token(rel)}"
+            if rel not in seen:
+                rules[rel] = self._declared_rule(t, rel, rel in declared_required, where)
+                continue
             hrefs = [(h, tpl) for h, tpl in seen[rel] if h]
             count = sum(1 for h, _ in seen[rel] if not h)
-            rules[rel] = self._link_rule(t, rel, hrefs, count, total)
+            rule = self._link_rule(t, rel, hrefs, count, total)
+            if rel in declared:
+                rule["required"] = rel in declared_required
+                rule["description"] += " Declared by the schema's _links" + (
+                    ", required." if rule["required"] else ", optional."
+                )
+            rules[rel] = rule
         return rules
+
+    def _declared_links(self, t: _Type) -> Tuple[Set[str], Set[str]]:
+        """The rels a type's schema declares in ``_links`` (``properties``), and those it requires."""
+        assert t.component is not None
+        links_schema = self.spec.properties(self.spec.components[t.component]).get("_links")
+        names = set(self.spec.properties(links_schema))
+        resolved = self.spec.resolve(links_schema)
+        required = set(resolved.get("required") or []) if isinstance(resolved, dict) else set()
+        for part in resolved.get("allOf") or [] if isinstance(resolved, dict) else []:
+            part = self.spec.resolve(part)
+            if isinstance(part, dict):
+                required |= set(part.get("required") or [])
+        names.discard("curies")
+        return names, required & names
+
+    def _declared_rule(self, t: _Type, rel: str, required: bool, where: str) -> Dict[str, Any]:
+        rule: Dict[str, Any] = {"required": required}
+        text = "Declared by the schema's _links" + (", required" if required else ", optional")
+        if rel == "self":  # the link to the resource itself
+            rule["target"] = t.name
+            rule["description"] = (
+                f"{text}; a self link leads to the resource itself. {TODO} no example: methods unknown."
+            )
+            self.report.todo(where, "declared self link without an example: methods unknown")
+        else:
+            rule["target"] = None
+            rule["description"] = f"{text}. {TODO} no example href: target and methods unknown."
+            self.report.todo(where, "declared by the schema, no example href: target and methods unknown")
+        self.report.infer("links", f"{t.name} {rel} declared by the schema" + (" required" if required else ""))
+        return rule
 
     def _link_rule(self, t: _Type, rel: str, hrefs: List[Tuple[str, bool]], count: int, total: int) -> Dict[str, Any]:
         where = f"{MANIFEST_FILE}#/types/{escape_token(t.name)}/links/{escape_token(rel)}"
@@ -790,18 +833,21 @@ class _Generator:
             node = self.spec.components[t.component]
             described = node.get("description") if isinstance(node, dict) else None
             spec_type: Dict[str, Any] = {"schema": t.schema_ref}
-            parts = [f"The {t.component} schema" + (f": {described}" if isinstance(described, str) else ".")]
+            summary = described.strip() if isinstance(described, str) and described.strip() else ""
+            if summary and summary[-1] not in ".!?":
+                summary += "."
+            parts = [f"The {t.component} schema" + (f": {summary}" if summary else ".")]
             if t.paged:
                 parts.append(
                     "A paged collection of "
                     + ", ".join(f"{item} (_embedded.{rel})" for rel, (item, _a) in sorted(t.embedded.items()))
                     + "."
                 )
-            if not [e for e in t.examples if isinstance(e.document, dict)]:
+            links = self.link_rules(t)
+            if not links and not [e for e in t.examples if isinstance(e.document, dict)]:
                 parts.append(f"{TODO} the spec has no example of it, so its link relations are unknown.")
                 self.report.todo(f"{MANIFEST_FILE}#/types/{escape_token(t.name)}", "no example: link relations unknown")
             spec_type["description"] = " ".join(parts)
-            links = self.link_rules(t)
             if links:
                 spec_type["links"] = links
             if t.embedded:

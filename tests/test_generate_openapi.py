@@ -505,7 +505,7 @@ def test_rels_declared_by_the_schema_without_examples() -> None:
     }
     files, report = generate(spec, name="petshop")
     owner = files["profile.json"]["types"]["owner"]
-    assert owner["description"] == "The OwnerResource schema: A pet owner."  # no TODO: its rels are declared
+    assert owner["description"] == "The OwnerResource schema: A pet owner. Answered by GET /owners/{id}."  # no TODO
     links = owner["links"]
     assert links["self"]["target"] == "owner" and links["self"]["required"] is True
     assert links["pets"]["target"] is None and links["pets"]["required"] is True

@@ -483,7 +483,6 @@ class _Generator:
         self.servers = [_server_url(s, data) for s in servers if isinstance(s, str)]
         self.paths = self._read_paths(data)
         self.matcher = _PathMatcher(self.paths, self.servers)
-        self.ambiguous_names: Set[str] = set()
 
     # paths and operations
 
@@ -557,7 +556,7 @@ class _Generator:
             return existing
         name = type_name(component)
         if name in self.types:
-            self.ambiguous_names.add(name)
+            self.report.notes.append(f"{component}: the type name {name!r} is taken: named after the whole component")
             name = _kebab(component)
             n = 2
             while name in self.types:
@@ -837,6 +836,16 @@ class _Generator:
             if summary and summary[-1] not in ".!?":
                 summary += "."
             parts = [f"The {t.component} schema" + (f": {summary}" if summary else ".")]
+            answers = sorted({" ".join(src.split(" ")[:2]) for src in t.sources if not src.startswith("_embedded.")})
+            if answers:
+                parts.append(f"Answered by {', '.join(answers)}.")
+            holders = sorted(
+                f"{src.split(' of ', 1)[1]} ({src.split(' of ', 1)[0]})"
+                for src in set(t.sources)
+                if src.startswith("_embedded.")
+            )
+            if holders:
+                parts.append(f"Embedded in {', '.join(holders)}.")
             if t.paged:
                 parts.append(
                     "A paged collection of "

@@ -201,3 +201,23 @@ def test_dry_run(server: TestServer, prefix: str) -> None:
     report = from_crawl(_api(server, prefix), None, name="x")
     assert report.out_dir is None and report.files == ["profile.json", "schemas.json"]
     assert json.loads(json.dumps(report.to_dict()))["name"] == "x"
+
+
+def test_probing_methods_with_options(emulator_client: Tuple[Emulator, Client], tmp_path: pathlib.Path) -> None:
+    report = from_crawl(emulator_client[1], tmp_path / "probed", probe_methods=True, compare_with="chatkitty")
+    types = json.loads((tmp_path / "probed" / "profile.json").read_text())["types"]
+    assert types["application"]["links"]["users"]["methods"] == ["GET", "POST"]
+    assert types["user"]["links"]["self"]["methods"] == ["GET", "PUT", "DELETE"]
+    assert types["root"]["links"]["self"]["methods"] == ["GET"]
+    assert "methods" not in types["application"]["links"]["find:users"]  # templated: never followed, never probed
+    assert 0 < report.stats["OPTIONS probes"] <= report.stats["link relations"]
+    assert "profile.json#/types" not in {where for where, _ in report.todos}
+    rows = {row[0]: row for row in report.tables["comparison"]}
+    assert rows["reference type"][8] == "methods same"
+    # application messages: the emulator allows GET only where the hand-written profile documents POST too
+    assert rows["user"][8] == "4/4" and rows["application"][8] == "7/8"
+    # a page's URL is its collection's, which takes POST: the server allows more than the
+    # hand-written profile documents for a page's self/next/... rels
+    assert rows["user-page"][8] == "0/5" and types["user-page"]["links"]["next"]["methods"] == ["GET", "POST"]
+    text = str(report)
+    assert "inferred (methods)" in text

@@ -40,6 +40,7 @@ from ..exceptions import (
     TimeoutError,
     TooManyRedirectsError,
     TransportError,
+    UnsafeURLError,
 )
 
 __all__ = ["AsyncTransport", "as_httpx_timeout", "map_exception", "read_body"]
@@ -259,6 +260,11 @@ class AsyncTransport:
                 continue
             except httpx.HTTPError as exc:
                 raise map_exception(exc, method, url) from exc
+            except httpx.InvalidURL as exc:
+                # httpx parses a redirect's Location as it receives it (data:,x...)
+                raise UnsafeURLError(
+                    f"{method} {urls.redact(url)}: the answer redirects to something that is not an http(s) URL"
+                ) from exc
             if retry is None or not retry.is_retry(method, response.status_code, "Retry-After" in response.headers):
                 return response
             view = _RetryView(response)

@@ -308,3 +308,17 @@ def test_parsed_resources_cannot_navigate(twin: Twin) -> None:
             await io(doc.follow("self", embedded=False))
 
     twin.run(scenario)
+
+
+def test_http_caching(twin: Twin, server: TestServer, prefix: str) -> None:
+    """cache=True: cachecontrol for the sync client, hishel (RFC 9111) for the async one."""
+    pytest.importorskip("anysqlite" if twin.is_async else "cachecontrol")
+    server.add(f"{prefix}/c", {"n": 1}, headers={**HAL, "Cache-Control": "max-age=60"})
+
+    async def scenario() -> None:
+        client = twin.client(server.url(f"{prefix}/c"), cache=True)
+        assert (await io(client.root()))["n"] == 1
+        assert (await io(client.root()))["n"] == 1
+
+    twin.run(scenario)
+    assert len(server.requests_to(f"{prefix}/c")) == 1

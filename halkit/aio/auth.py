@@ -50,7 +50,7 @@ from ..auth import (  # the sync grant's checks, shared
     _Token,
 )
 from ..exceptions import AuthError
-from .transport import as_httpx_timeout, read_body
+from .transport import as_httpx_timeout, default_ssl_context, read_body
 
 __all__ = ["AsyncClientCredentials", "ScopedAuth", "prepare_async_auth"]
 
@@ -70,9 +70,20 @@ class ScopedAuth:
     def __init__(self, auth: httpx.Auth, origins: FrozenSet[urls.Origin]) -> None:
         self.auth = auth
         self.origins = origins
+        # "scheme://host:port/" (and without the default port): a URL starting with
+        # one of these has exactly that origin (its authority ends at the "/")
+        prefixes = []
+        for scheme, host, port in origins:
+            shown = f"[{host}]" if ":" in host else host
+            prefixes.append(f"{scheme}://{shown}:{port}/")
+            if port == (443 if scheme == "https" else 80):
+                prefixes.append(f"{scheme}://{shown}/")
+        self._prefixes = tuple(prefixes)
 
     def allows(self, url: str) -> bool:
         """Whether credentials may go to ``url``."""
+        if url.startswith(self._prefixes):
+            return True
         origin = urls.origin_of(url)
         return origin is not None and origin in self.origins
 
@@ -195,7 +206,7 @@ class AsyncClientCredentials(httpx.Auth):
     def _client(self) -> httpx.AsyncClient:
         if self._http is None:
             session = self.config._state.session
-            verify = session.verify if session.verify is not None else True
+            verify = session.verify if session.verify not in (None, True) else default_ssl_context()
             self._http = httpx.AsyncClient(
                 timeout=as_httpx_timeout(self.config.timeout),
                 verify=verify,

@@ -44,7 +44,7 @@ from ..hal import check_document, decode_json, is_json_media_type, media_type, w
 from ..violations import VALIDATION_MODES
 from .auth import prepare_async_auth
 from .model import AsyncLink, AsyncResource, AsyncTemplate
-from .transport import DEFAULT_MAX_REDIRECTS, AsyncTransport, Body
+from .transport import DEFAULT_MAX_REDIRECTS, AsyncTransport, Body, as_httpx_timeout, default_ssl_context
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..registry import Profile
@@ -154,7 +154,7 @@ class AsyncClient:
         if session is not None and (cache not in (None, False) or transport is not None):
             raise HalkitError("cache= and transport= apply to a client-made session; configure yours instead")
         if session is None:
-            inner = transport if transport is not None else httpx.AsyncHTTPTransport()
+            inner = transport if transport is not None else httpx.AsyncHTTPTransport(verify=default_ssl_context())
             if cache not in (None, False):
                 inner = _cache_transport(cache, inner)
             session = httpx.AsyncClient(transport=inner, follow_redirects=False)
@@ -162,6 +162,7 @@ class AsyncClient:
         self.session = session
         self._transport = AsyncTransport(session, retry=_make_retry(retries), max_redirects=max_redirects)
         self.timeout = timeout
+        self._default_timeout = as_httpx_timeout(timeout)
         self.max_body_size = max_body_size
         self.content_type = content_type
         self.strict = strict
@@ -313,7 +314,7 @@ class AsyncClient:
         :raises halkit.ResponseTooLargeError: a body over :attr:`max_body_size`.
         """
         method = method.upper()
-        urls.check_scheme(url)
+        urls.check_scheme(url)  # (again for every hop, in the transport) before the body is encoded
         hdrs: Dict[str, str] = dict(self._headers)
         body = Body(files=files)
         if json is not None:
@@ -338,10 +339,10 @@ class AsyncClient:
             body=body,
             params=params,
             auth=self._auth,
-            timeout=self.timeout if timeout is None else timeout,
+            timeout=self._default_timeout if timeout is None else as_httpx_timeout(timeout),
             max_body_size=self.max_body_size,
         )
-        if response.headers.get("Deprecation") or response.headers.get("Sunset"):
+        if "deprecation" in response.headers or "sunset" in response.headers:
             self._warn_deprecation_headers(response)
         if response.status_code >= 400:
             raise error_for_status(

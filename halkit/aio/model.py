@@ -19,11 +19,10 @@ from __future__ import annotations
 import inspect
 from typing import TYPE_CHECKING, Any, AsyncIterator, List, Mapping, Optional, Set, cast
 
-from .. import uri
 from ..exceptions import AmbiguousLinkError, LinkNotFoundError
 from ..forms import Template
 from ..link import Link
-from ..resource import Resource, _check_not_visited  # the sync iterator's paging-cycle check
+from ..resource import Resource, _check_not_visited, _normalize  # the sync iterator's paging-cycle check
 
 if TYPE_CHECKING:  # pragma: no cover
     import httpx
@@ -248,8 +247,10 @@ def _page_keys(page: Resource) -> Set[str]:
     if response is not None:
         history = getattr(response, "history", None) or []
         first = history[0] if history else response
-        for url in (getattr(first, "request", response).url, response.url):
-            keys.add(uri.normalize(str(url)))
+        asked, final = str(first.request.url), str(response.url)
+        keys.add(_normalize(asked))
+        if final != asked:
+            keys.add(_normalize(final))
     elif page.url:
-        keys.add(uri.normalize(page.url))
+        keys.add(_normalize(page.url))
     return keys

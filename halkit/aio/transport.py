@@ -26,6 +26,7 @@
 from __future__ import annotations
 
 import asyncio
+import ssl
 from typing import Any, Dict, List, Mapping, Optional
 
 import httpx
@@ -43,13 +44,29 @@ from ..exceptions import (
     UnsafeURLError,
 )
 
-__all__ = ["AsyncTransport", "as_httpx_timeout", "map_exception", "read_body"]
+__all__ = ["AsyncTransport", "as_httpx_timeout", "default_ssl_context", "map_exception", "read_body"]
 
 #: Redirects after which a non-GET request would silently become a GET.
 _METHOD_CHANGING = (301, 302)
 _REDIRECTS = (301, 302, 303, 307, 308)
 #: The most hops followed by default (as requests).
 DEFAULT_MAX_REDIRECTS = 30
+
+
+_DEFAULT_SSL_CONTEXT: Optional[ssl.SSLContext] = None
+
+
+def default_ssl_context() -> ssl.SSLContext:
+    """httpx's default TLS context (certifi's CA bundle), made once per process.
+
+    httpx builds one for every client it makes, whatever the scheme, and
+    loading the CA bundle takes most of a client's start-up: halkit's clients
+    (and their token endpoints' clients) share this one.
+    """
+    global _DEFAULT_SSL_CONTEXT
+    if _DEFAULT_SSL_CONTEXT is None:
+        _DEFAULT_SSL_CONTEXT = httpx.create_ssl_context()
+    return _DEFAULT_SSL_CONTEXT
 
 
 def as_httpx_timeout(timeout: Any) -> httpx.Timeout:
@@ -181,7 +198,7 @@ class AsyncTransport:
     ) -> httpx.Response:
         """Send ``method`` to ``url``, follow redirects, and return the response with its body read."""
         history: List[httpx.Response] = []
-        hop_headers = dict(headers)
+        hop_headers = headers
         httpx_timeout = as_httpx_timeout(timeout)
         first_url = url
         while True:
@@ -265,7 +282,8 @@ class AsyncTransport:
                 raise UnsafeURLError(
                     f"{method} {urls.redact(url)}: the answer redirects to something that is not an http(s) URL"
                 ) from exc
-            if retry is None or not retry.is_retry(method, response.status_code, "Retry-After" in response.headers):
+            status = response.status_code
+            if retry is None or status < 400 or not retry.is_retry(method, status, "retry-after" in response.headers):
                 return response
             view = _RetryView(response)
             try:

@@ -181,8 +181,27 @@ def fanout(items: int, latency: float, concurrency: List[int]) -> Dict[str, floa
                 raise SystemExit("async fan-out read something else")
             return seconds
 
+        async def run_raw(n: int) -> float:
+            import httpx
+
+            headers = {"Authorization": "Bearer " + token}
+            async with httpx.AsyncClient() as raw:
+                doc = (await raw.get(page_url, headers=headers)).json()
+                hrefs = [u["_links"]["self"]["href"] for u in doc["_embedded"]["users"]]
+                gate = asyncio.Semaphore(n)
+
+                async def one(href: str) -> int:
+                    async with gate:
+                        return int((await raw.get(href, headers=headers)).json()["id"])
+
+                seconds, got = await _atimed(asyncio.gather(*(one(h) for h in hrefs)))
+            if list(got) != expected:
+                raise SystemExit("raw httpx fan-out read something else")
+            return seconds
+
         for n in concurrency:
             out[f"async{n}"] = asyncio.run(run_async(n))
+            out[f"raw{n}"] = asyncio.run(run_raw(n))
     return out
 
 
@@ -233,7 +252,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         print(f"  fan-out: {fan['items']:.0f} links, 20 ms latency: one by one {fan['serial'] * 1000:.0f} ms")
         for n in (8, 32):
             print(f"    max_workers={n}: sync follow_all {fan[f'sync{n}'] * 1000:.0f} ms, "
-                  f"async follow_all {fan[f'async{n}'] * 1000:.0f} ms "
+                  f"async follow_all {fan[f'async{n}'] * 1000:.0f} ms, raw httpx gather {fan[f'raw{n}'] * 1000:.0f} ms "
                   f"({fan['serial'] / fan[f'async{n}']:.1f}x one by one)")
             if fan[f"async{n}"] > fan[f"sync{n}"] * 1.10:
                 failures.append(f"async fan-out slower than sync at {n}")

@@ -778,7 +778,8 @@ def test_format_checker_ignores_other_types_and_formats() -> None:
 def test_client_from_the_profile_sends_the_seed_token_request() -> None:
     ck = profile("chatkitty")
     with OAuthServer(require_password_fields=True, protected=True) as server:
-        client = ck.client(
+        client = halkit.Client.from_profile(
+            ck,
             "acme", "acmesecret", entry_url=server.url("/api/root"), token_url=server.token_url, validation="off"
         )
         try:
@@ -796,16 +797,16 @@ def test_client_from_the_profile_sends_the_seed_token_request() -> None:
 
 def test_client_defaults_and_errors() -> None:
     ck = profile("chatkitty")
-    client = ck.client(environment="staging")
+    client = halkit.Client.from_profile(ck, environment="staging")
     try:
         assert client.entry_url == "https://staging-api.chatkitty.com/v1"
         assert client.validation == "strict"
     finally:
         client.close()
     with pytest.raises(halkit.ProfileError, match="no environment 'qa'; its environments are: production, staging"):
-        ck.client("a", "b", environment="qa")
+        halkit.Client.from_profile(ck, "a", "b", environment="qa")
     with pytest.raises(halkit.ProfileError, match="both client_id and client_secret"):
-        ck.client("a")
+        halkit.Client.from_profile(ck, "a")
 
 
 def test_the_documented_petshop_profile_is_what_init_profile_writes(tmp_path: pathlib.Path) -> None:

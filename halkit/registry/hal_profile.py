@@ -67,8 +67,6 @@ except ImportError:  # pragma: no cover
 if TYPE_CHECKING:  # pragma: no cover
     import referencing
 
-    from ..client import Client
-
 __all__ = ["HasDocument", "Profile", "document_of"]
 
 #: The methods :meth:`Profile.check_method` always allows: they change nothing.
@@ -665,53 +663,6 @@ class Profile:
         shown = "; ".join(f"{v.pointer or '/'}: {v.message}" for v in violations[:MAX_LISTED])
         more = f"; and {len(violations) - MAX_LISTED} more" if len(violations) > MAX_LISTED else ""
         return f"{len(violations)} violation(s) of the {self.name} profile for type {type}: {shown}{more}"
-
-    # -- clients -------------------------------------------------------------
-
-    def client(
-        self,
-        client_id: Optional[str] = None,
-        client_secret: Optional[str] = None,
-        *,
-        environment: Optional[str] = None,
-        validation: str = "strict",
-        entry_url: Optional[str] = None,
-        token_url: Optional[str] = None,
-        **client_kwargs: Any,
-    ) -> "Client":
-        """Return a ready client for this API: entry URL, token URL and auth from the profile.
-
-        (Kept for compatibility; ``halkit.Client.from_profile`` is the factory.)
-
-        :param client_id: the OAuth 2.0 client id (with ``client_secret``;
-            leave both out for a client without authentication).
-        :param client_secret: the client secret.
-        :param environment: the environment's name (default: :attr:`default_environment`).
-        :param validation: ``"strict"``, ``"warn"`` or ``"off"``.
-        :param entry_url: overrides the environment's entry URL (an emulator, say).
-        :param token_url: overrides the environment's token URL.
-        :param client_kwargs: passed on to :class:`halkit.Client`.
-        :raises halkit.ProfileError: unknown environment, or credentials without a token URL.
-        """
-        # imported here: the profile layer sits beside the HTTP layer, not above it
-        from ..auth import ClientCredentials
-        from ..client import Client
-
-        check_mode(validation)
-        env = self.environment(environment) if entry_url is None or environment is not None else None
-        entry = entry_url or (env.entry_url if env is not None else "")
-        if (client_id is None) != (client_secret is None):
-            raise ProfileError("pass both client_id and client_secret, or neither")
-        if client_id is not None and client_secret is not None and "auth" not in client_kwargs:
-            if env is None and self.default_environment is not None:
-                env = self.environment()
-            token = token_url or (env.token_url if env is not None else None)
-            if token is None or self.auth.type == "none":
-                raise ProfileError(f"the {self.name} profile documents no token endpoint; pass token_url")
-            client_kwargs["auth"] = ClientCredentials(
-                token, client_id, client_secret, **self.auth.client_credentials_options(client_id, client_secret)
-            )
-        return Client(entry, profile=self, validation=validation, **client_kwargs)
 
 
 def _sort_key(violation: Violation) -> Tuple[Any, ...]:

@@ -515,3 +515,42 @@ def test_rels_declared_by_the_schema_without_examples() -> None:
     assert (
         _load(files).validate({"name": "x", "_links": {"self": {"href": "/o/1"}}}, "owner")[0].pointer == "/_links/pets"
     )
+
+
+def _tiny(paths: List[str]) -> Dict[str, Any]:
+    ok = {"200": {"$ref": "#/components/responses/Root"}}
+    return {
+        "openapi": "3.0.0",
+        "info": {"title": "tiny", "version": "1"},
+        "paths": {path: {"get": {"responses": ok}} for path in paths},
+        "components": {
+            "responses": {
+                "Root": {
+                    "description": "OK",
+                    "content": {"application/hal+json": {"schema": {"$ref": "#/components/schemas/Root"}}},
+                }
+            },
+            "schemas": {"Root": {"type": "object", "properties": {"_links": {"type": "object"}}}},
+        },
+    }
+
+
+@pytest.mark.parametrize(
+    "paths, entry",
+    [
+        (["/v1", "/v1/things"], "root"),  # the path every other path extends serves the root
+        (["/", "/things"], "root"),
+        (["/things"], "entry"),  # one path is no root: a placeholder, marked TODO
+        (["/v1/a", "/v1/b"], "entry"),
+    ],
+)
+def test_the_entry_type(paths: List[str], entry: str) -> None:
+    files, report = generate(_tiny(paths), name="tiny")
+    assert files["profile.json"]["entry"]["type"] == entry
+    assert ("profile.json#/entry/type" in {where for where, _ in report.todos}) == (entry == "entry")
+
+
+def test_an_empty_spec_still_gives_a_loadable_profile() -> None:
+    files, report = generate({"openapi": "3.1.0", "info": {"title": "x", "version": "1"}}, name="empty")
+    assert sorted(files["profile.json"]["types"]) == ["entry"] and report.stats["types"] == 0
+    _load(files)

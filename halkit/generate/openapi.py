@@ -524,7 +524,7 @@ class _Generator:
         self, schema: Any, op: Mapping[str, Any], method: str, template: str, status: str, media: str
     ) -> str:
         op_id = op.get("operationId")
-        words = op_id if isinstance(op_id, str) else f"{method} {template}"
+        words = op_id if isinstance(op_id, str) else f"{method.capitalize()} {template}"
         base = "".join(w[:1].upper() + w[1:] for w in re.split(r"[^A-Za-z0-9]+", words) if w) or "Inline"
         base += "Response" if status in ("200", "201") else f"Response{status}"
         name, n = base, 2
@@ -902,7 +902,9 @@ class _Generator:
 
     def _entry(self, types: Dict[str, Any]) -> Dict[str, Any]:
         server = self.servers[0] if self.servers else None
-        root_paths = [p for p in self.paths if not p.segments or p.segments == self.matcher.prefix]
+        prefix = self.matcher.prefix
+        longer = any(len(p.segments) > len(prefix) for p in self.paths)
+        root_paths = [p for p in self.paths if not p.segments or (longer and p.segments == prefix)]
         entry_type: Optional[str] = None
         for path in root_paths:
             get = path.operations.get("GET")

@@ -271,6 +271,8 @@ def test_overlay_is_applied_when_regenerating_into_the_folder(tmp_path: pathlib.
     assert schemas["$defs"]["PetResource"]["required"] == ["id", "kind"]
     assert ("overlay", "schemas.json: names are optional in practice") in report.inferred
     assert report.stats["overlay"] == str(folder / OVERLAY_FILE)
+    assert report.stats["TODOs settled by the overlay"] == "1 of 2"  # the docs link; the owner type is left
+    assert report.todos == [("profile.json#/types/owner", "no example: link relations unknown")]
     assert sorted(p.name for p in folder.iterdir()) == [OVERLAY_FILE, "profile.json", "schemas.json"]
     assert _check_profiles(folder)[0] == 0  # the overlay file is not read as a schema
 
@@ -337,6 +339,8 @@ def test_the_shipped_profile_is_exactly_generator_plus_overlay(tmp_path: pathlib
     assert report.stats["example violations (with overlay)"] == "4 in 3 examples"
     assert report.stats["component schemas used by a type"] == "62 of 116"
     assert report.stats["component schemas written"] == 60
+    assert report.stats["TODOs settled by the overlay"] == "19 of 20"
+    assert report.todos == [("profile.json#/types/reply-thread-keystrokes", "no example: link relations unknown")]
     assert report.stats["paths answering a profile type"] == "47 of 47"
 
 

@@ -334,11 +334,15 @@ class ChatKittyApp:
         if app_id is not None and int(app_id) != self.application_id:
             raise not_found()
         ids = {key: int(value) for key, value in params.items()}
-        with self.store.lock:
-            try:
-                return handler(request, hal, **ids)
-            except StoreError as error:
-                raise error_for(error) from None
+        while True:
+            store = self.store
+            with store.lock:
+                if self.store is not store:  # reset() swapped the store while this request waited
+                    continue
+                try:
+                    return handler(request, hal, **ids)
+                except StoreError as error:
+                    raise error_for(error) from None
 
     # -- token endpoint -----------------------------------------------------------
 

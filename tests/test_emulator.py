@@ -925,3 +925,12 @@ def test_reset_restores_the_seed(emu: Emulator, api: Api) -> None:
     assert api.ok("GET", "/users/1")["name"] == "user1"
     assert api.ok("GET", "/users")["page"]["totalElements"] == 50
     assert emu.stats.requests == 2
+
+
+def test_reset_with_another_seed(emu: Emulator, api: Api) -> None:
+    emu.reset(users=3, channels=1, messages_per_channel=0)
+    assert api.ok("GET", "/users")["page"]["totalElements"] == 3
+    assert api.ok("GET", "/channels")["page"]["totalElements"] == 1
+    assert api.ok("GET", "/messages")["_embedded"]["messages"] == []
+    emu.reset()  # back to the emulator's own seed
+    assert api.ok("GET", "/users")["page"]["totalElements"] == 50

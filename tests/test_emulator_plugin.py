@@ -13,10 +13,19 @@ def run(pytester: pytest.Pytester, source: str, *args: str) -> pytest.RunResult:
     return pytester.runpytest(*ARGS, *args)
 
 
-def test_each_test_gets_a_fresh_seeded_state(pytester: pytest.Pytester) -> None:
+def test_a_users_suite(pytester: pytest.Pytester) -> None:
+    """One suite, as a project would write it: fresh state per test, the marker, the session fixture, old names."""
     result = run(
         pytester,
         """
+        import threading
+
+        import pytest
+        from halkit.emulator import Fault
+
+        def test_nothing_starts_without_a_fixture():
+            assert not [t for t in threading.enumerate() if t.name == "halkit-emulator"]
+
         def test_creates_a_user(chatkitty):
             with chatkitty.client() as client:
                 users = client.follow("application").link("users")
@@ -34,17 +43,6 @@ def test_each_test_gets_a_fresh_seeded_state(pytester: pytest.Pytester) -> None:
 
         def test_still_one_server(chatkitty, request):
             assert request.config.cache_ports == {chatkitty.port}
-        """,
-    )
-    result.assert_outcomes(passed=4)
-
-
-def test_the_marker_seeds_and_injects_faults(pytester: pytest.Pytester) -> None:
-    result = run(
-        pytester,
-        """
-        import pytest
-        from halkit.emulator import Fault
 
         @pytest.mark.chatkitty(users=3, channels=2)
         def test_small_seed(chatkitty):
@@ -77,9 +75,25 @@ def test_the_marker_seeds_and_injects_faults(pytester: pytest.Pytester) -> None:
             assert len(chatkitty.faults) == 0
             with chatkitty.client() as client:
                 assert client.follow("application", "users")["page"]["totalElements"] == 50
+
+        def test_session_first(chatkitty_session):
+            with chatkitty_session.client() as client:
+                client.follow("application").link("users").post({"name": "kept"})
+
+        def test_session_second(chatkitty_session, chatkitty):
+            assert chatkitty_session is not chatkitty  # resetting one never touches the other
+            with chatkitty_session.client() as client:
+                assert client.follow("application", "users")["page"]["totalElements"] == 51
+
+        def test_old_names(chatkitty_emulator, chatkitty_client, chatkitty_session):
+            assert chatkitty_emulator is chatkitty_session
+            chatkitty_emulator.reset()
+            users = chatkitty_client.follow("application", "users")
+            assert users.type == "user-page" and users["page"]["totalElements"] == 50
+            assert chatkitty_client.validation == "strict"
         """,
     )
-    result.assert_outcomes(passed=5)
+    result.assert_outcomes(passed=13)
 
 
 def test_options_change_the_seed(pytester: pytest.Pytester) -> None:
@@ -93,38 +107,6 @@ def test_options_change_the_seed(pytester: pytest.Pytester) -> None:
         """,
         "--chatkitty-users",
         "7",
-    )
-    result.assert_outcomes(passed=1)
-
-
-def test_the_session_fixture_keeps_state(pytester: pytest.Pytester) -> None:
-    result = run(
-        pytester,
-        """
-        def test_first(chatkitty_session):
-            with chatkitty_session.client() as client:
-                client.follow("application").link("users").post({"name": "kept"})
-
-        def test_second(chatkitty_session, chatkitty):
-            assert chatkitty_session is not chatkitty  # resetting one never touches the other
-            with chatkitty_session.client() as client:
-                assert client.follow("application", "users")["page"]["totalElements"] == 51
-        """,
-    )
-    result.assert_outcomes(passed=2)
-
-
-def test_the_old_fixture_names_still_work(pytester: pytest.Pytester) -> None:
-    result = run(
-        pytester,
-        """
-        def test_old_names(chatkitty_emulator, chatkitty_client, chatkitty_session):
-            assert chatkitty_emulator is chatkitty_session
-            chatkitty_emulator.reset()
-            users = chatkitty_client.follow("application", "users")
-            assert users.type == "user-page" and users["page"]["totalElements"] == 50
-            assert chatkitty_client.validation == "strict"
-        """,
     )
     result.assert_outcomes(passed=1)
 
@@ -144,21 +126,8 @@ def test_a_bad_marker_is_an_error(pytester: pytest.Pytester) -> None:
     result.stdout.fnmatch_lines(["*unknown keyword(s) user*"])
 
 
-def test_the_plugin_is_documented_in_help(pytester: pytest.Pytester) -> None:
+def test_the_plugin_is_documented(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest("--help")
     result.stdout.fnmatch_lines(["*--chatkitty-users=N*"])
-    markers = pytester.runpytest("--markers")
-    markers.stdout.fnmatch_lines(["*@pytest.mark.chatkitty(users=None*"])
-
-
-def test_nothing_starts_without_a_fixture(pytester: pytest.Pytester) -> None:
-    result = run(
-        pytester,
-        """
-        import threading
-
-        def test_no_emulator():
-            assert not [t for t in threading.enumerate() if t.name == "halkit-emulator"]
-        """,
-    )
-    result.assert_outcomes(passed=1)
+    config = pytester.parseconfigure()
+    assert any(line.startswith("chatkitty(users=None") for line in config.getini("markers"))

@@ -22,7 +22,7 @@ from .faults import FaultList
 from .handlers import ChatKittyHandlers
 from .oauth import BearerGuard, TokenEndpoint, TokenStore
 from .render import HalRenderer
-from .server import DropConnection, _printable
+from .server import DropConnection
 from .store import Store, StoreError, isoformat
 from .web import (
     HAL_JSON,
@@ -40,6 +40,7 @@ from .web import (
     method_not_allowed,
     not_found,
     parse_multipart,
+    printable,
     reason,
 )
 
@@ -263,7 +264,7 @@ class ChatKittyApp:
         except ApiError as error:
             response = error_response(error)
         except Exception:  # a bug: answer 500 rather than drop the connection
-            logger.exception("the emulator failed to answer %s %s", request.method, _printable(path))
+            logger.exception("the emulator failed to answer %s %s", request.method, printable(path))
             response = error_response(ApiError(500, "InternalServerError", "Internal server error"))
         self._count_status(response[0])
         if truncate:
@@ -333,11 +334,15 @@ class ChatKittyApp:
         if app_id is not None and int(app_id) != self.application_id:
             raise not_found()
         ids = {key: int(value) for key, value in params.items()}
-        with self.store.lock:
-            try:
-                return handler(request, hal, **ids)
-            except StoreError as error:
-                raise error_for(error) from None
+        while True:
+            store = self.store
+            with store.lock:
+                if self.store is not store:  # reset() swapped the store while this request waited
+                    continue
+                try:
+                    return handler(request, hal, **ids)
+                except StoreError as error:
+                    raise error_for(error) from None
 
     # -- token endpoint -----------------------------------------------------------
 

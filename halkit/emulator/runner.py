@@ -418,12 +418,14 @@ def from_arguments(args: argparse.Namespace) -> Emulator:
 def banner(emulator: Emulator) -> str:
     """What :func:`run_foreground` prints first: where the emulator is, as ``export`` lines.
 
-    The ``HALKIT_*`` variables are the ones ``halkit get`` and ``halkit crawl``
-    read; paste them into a shell (or ``eval`` them).
+    ``halkit get`` and ``halkit crawl`` read ``HALKIT_TOKEN_URL``,
+    ``HALKIT_CLIENT_ID`` and ``HALKIT_CLIENT_SECRET``; ``HALKIT_ENTRY_URL`` is
+    for the command line (``halkit get "$HALKIT_ENTRY_URL"``). Paste them into a
+    shell.
     """
     lines = [
         f"# ChatKitty Platform API emulator, listening on {emulator.host or '0.0.0.0'}:{emulator.port}",
-        "# its entry URL, token URL and (test) client credentials, as halkit get and halkit crawl read them:",
+        "# its entry URL, token URL and (test) client credentials (halkit get and crawl read HALKIT_TOKEN_URL and HALKIT_CLIENT_*):",
         f"export HALKIT_ENTRY_URL={shlex.quote(emulator.entry_url)}",
         f"export HALKIT_TOKEN_URL={shlex.quote(emulator.token_url)}",
         f"export HALKIT_CLIENT_ID={shlex.quote(emulator.client_id)}",

@@ -30,10 +30,11 @@ import socket
 import sys
 import threading
 import time
-from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable, Dict, Iterable, List, Optional, Set, Tuple
 from urllib.parse import unquote_to_bytes
+
+from .web import printable, reason
 
 __all__ = ["DropConnection", "WSGIServer", "MAX_BODY", "REQUEST_TIMEOUT", "WSGIApp"]
 
@@ -75,20 +76,6 @@ def _http_date() -> str:
             _date_cache[1] = email.utils.formatdate(now, usegmt=True)
             _date_cache[0] = now
     return str(_date_cache[1])
-
-
-def _reason(status: int) -> str:
-    try:
-        return HTTPStatus(status).phrase
-    except ValueError:
-        return "Unknown"
-
-
-def _printable(text: str) -> str:
-    """``text`` with control and non-ASCII characters escaped (for a log line)."""
-    if text.isprintable() and text.isascii():
-        return text
-    return text.encode("ascii", "backslashreplace").decode("ascii").encode("unicode_escape").decode("ascii")
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -276,7 +263,7 @@ class _Handler(BaseHTTPRequestHandler):
         """Answer a request the server cannot read with ``status``, and close the connection."""
         self.close_connection = True
         try:
-            self._write(status, _reason(status), [("Content-Type", "text/plain")], message.encode(), True)
+            self._write(status, reason(status), [("Content-Type", "text/plain")], message.encode(), True)
         except OSError:
             pass
 
@@ -352,8 +339,8 @@ class _Handler(BaseHTTPRequestHandler):
         if log is not None:
             sent = 0 if self.command == "HEAD" else min(len(payload), length)
             elapsed = (time.perf_counter() - self._started) * 1000
-            target = _printable(getattr(self, "path", "") or "")
-            log(f"{self.client_address[0]} {_printable(self.command or '-')} {target} {status} {sent} {elapsed:.1f}ms")
+            target = printable(getattr(self, "path", "") or "")
+            log(f"{self.client_address[0]} {printable(self.command or '-')} {target} {status} {sent} {elapsed:.1f}ms")
 
 
 def _no_write(data: bytes) -> None:

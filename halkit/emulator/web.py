@@ -45,6 +45,7 @@ __all__ = [
     "json_object",
     "not_found",
     "parse_multipart",
+    "printable",
     "reason",
     "string_field",
 ]
@@ -122,6 +123,13 @@ def reason(status: int) -> str:
         return HTTPStatus(status).phrase
     except ValueError:
         return "Unknown"
+
+
+def printable(text: str) -> str:
+    """``text`` with control and non-ASCII characters escaped (for a log line)."""
+    if text.isprintable() and text.isascii():
+        return text
+    return text.encode("ascii", "backslashreplace").decode("ascii").encode("unicode_escape").decode("ascii")
 
 
 def dumps(document: Any) -> bytes:

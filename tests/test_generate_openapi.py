@@ -271,6 +271,8 @@ def test_overlay_is_applied_when_regenerating_into_the_folder(tmp_path: pathlib.
     assert schemas["$defs"]["PetResource"]["required"] == ["id", "kind"]
     assert ("overlay", "schemas.json: names are optional in practice") in report.inferred
     assert report.stats["overlay"] == str(folder / OVERLAY_FILE)
+    assert report.stats["TODOs settled by the overlay"] == "1 of 2"  # the docs link; the owner type is left
+    assert report.todos == [("profile.json#/types/owner", "no example: link relations unknown")]
     assert sorted(p.name for p in folder.iterdir()) == [OVERLAY_FILE, "profile.json", "schemas.json"]
     assert _check_profiles(folder)[0] == 0  # the overlay file is not read as a schema
 
@@ -336,6 +338,9 @@ def test_the_shipped_profile_is_exactly_generator_plus_overlay(tmp_path: pathlib
     assert report.stats["example violations (generated)"] == "52 in 17 examples"
     assert report.stats["example violations (with overlay)"] == "4 in 3 examples"
     assert report.stats["component schemas used by a type"] == "62 of 116"
+    assert report.stats["component schemas written"] == 60
+    assert report.stats["TODOs settled by the overlay"] == "19 of 20"
+    assert report.todos == [("profile.json#/types/reply-thread-keystrokes", "no example: link relations unknown")]
     assert report.stats["paths answering a profile type"] == "47 of 47"
 
 
@@ -515,3 +520,42 @@ def test_rels_declared_by_the_schema_without_examples() -> None:
     assert (
         _load(files).validate({"name": "x", "_links": {"self": {"href": "/o/1"}}}, "owner")[0].pointer == "/_links/pets"
     )
+
+
+def _tiny(paths: List[str]) -> Dict[str, Any]:
+    ok = {"200": {"$ref": "#/components/responses/Root"}}
+    return {
+        "openapi": "3.0.0",
+        "info": {"title": "tiny", "version": "1"},
+        "paths": {path: {"get": {"responses": ok}} for path in paths},
+        "components": {
+            "responses": {
+                "Root": {
+                    "description": "OK",
+                    "content": {"application/hal+json": {"schema": {"$ref": "#/components/schemas/Root"}}},
+                }
+            },
+            "schemas": {"Root": {"type": "object", "properties": {"_links": {"type": "object"}}}},
+        },
+    }
+
+
+@pytest.mark.parametrize(
+    "paths, entry",
+    [
+        (["/v1", "/v1/things"], "root"),  # the path every other path extends serves the root
+        (["/", "/things"], "root"),
+        (["/things"], "entry"),  # one path is no root: a placeholder, marked TODO
+        (["/v1/a", "/v1/b"], "entry"),
+    ],
+)
+def test_the_entry_type(paths: List[str], entry: str) -> None:
+    files, report = generate(_tiny(paths), name="tiny")
+    assert files["profile.json"]["entry"]["type"] == entry
+    assert ("profile.json#/entry/type" in {where for where, _ in report.todos}) == (entry == "entry")
+
+
+def test_an_empty_spec_still_gives_a_loadable_profile() -> None:
+    files, report = generate({"openapi": "3.1.0", "info": {"title": "x", "version": "1"}}, name="empty")
+    assert sorted(files["profile.json"]["types"]) == ["entry"] and report.stats["types"] == 0
+    _load(files)

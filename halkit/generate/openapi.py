@@ -9,8 +9,9 @@ What comes from where:
   component schema, kebab-cased, without a ``Resource`` suffix, and
   ``PagedModelX``/``CursorPagedModelX`` become ``x-page``/``x-cursor-page``
   (``ChatUserResource`` is ``chat-user``).
-* **Properties** (types, required sets, enums, formats...) are every
-  component schema, translated to JSON Schema 2020-12 into one file,
+* **Properties** (types, required sets, enums, formats...) are the
+  component schemas the types use (transitively), translated to JSON Schema
+  2020-12 into one file,
   ``schemas.json``: OpenAPI 3.0's ``nullable`` becomes a ``"null"`` type,
   ``example`` becomes ``examples``, boolean ``exclusiveMinimum``/``Maximum``
   become numbers, and a ``discriminator`` with ``oneOf`` becomes one
@@ -524,7 +525,7 @@ class _Generator:
         self, schema: Any, op: Mapping[str, Any], method: str, template: str, status: str, media: str
     ) -> str:
         op_id = op.get("operationId")
-        words = op_id if isinstance(op_id, str) else f"{method} {template}"
+        words = op_id if isinstance(op_id, str) else f"{method.capitalize()} {template}"
         base = "".join(w[:1].upper() + w[1:] for w in re.split(r"[^A-Za-z0-9]+", words) if w) or "Inline"
         base += "Response" if status in ("200", "201") else f"Response{status}"
         name, n = base, 2
@@ -902,7 +903,9 @@ class _Generator:
 
     def _entry(self, types: Dict[str, Any]) -> Dict[str, Any]:
         server = self.servers[0] if self.servers else None
-        root_paths = [p for p in self.paths if not p.segments or p.segments == self.matcher.prefix]
+        prefix = self.matcher.prefix
+        longer = any(len(p.segments) > len(prefix) for p in self.paths)
+        root_paths = [p for p in self.paths if not p.segments or (longer and p.segments == prefix)]
         entry_type: Optional[str] = None
         for path in root_paths:
             get = path.operations.get("GET")
@@ -983,16 +986,26 @@ class _Generator:
         return {status: sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))[0][0] for status, c in sorted(found.items())}
 
     def schemas(self) -> Dict[str, Any]:
+        """The component schemas the types use (transitively), translated."""
         resource_components = {c for c, node in self.spec.components.items() if _has_links(self.spec, node)}
-        defs = {}
-        for component, node in sorted(self.spec.components.items()):
-            defs[component] = _convert(
-                node,
+        defs: Dict[str, Any] = {}
+        pending = sorted({t.component for t in self.types.values() if t.component is not None})
+        while pending:
+            component = pending.pop()
+            if component in defs or component not in self.spec.components:
+                continue
+            defs[component] = converted = _convert(
+                self.spec.components[component],
                 self.spec,
                 f"#/components/schemas/{escape_token(component)}",
                 self.report,
                 component in resource_components,
             )
+            for ref in _local_refs(converted):
+                name = unquote(ref.split("/", 1)[0]).replace("~1", "/").replace("~0", "~")
+                if name not in defs:
+                    pending.append(name)
+        defs = dict(sorted(defs.items()))
         return {
             "$schema": "https://json-schema.org/draft/2020-12/schema",
             "$id": self.base_uri + SCHEMAS_FILE,
@@ -1000,6 +1013,19 @@ class _Generator:
             "description": f"The component schemas of {pathlib.PurePath(self.source).name}, translated to JSON Schema 2020-12 by halkit (without _links and _embedded, which the profile's rules check).",
             "$defs": defs,
         }
+
+
+def _local_refs(node: Any) -> Iterator[str]:
+    """What follows ``#/$defs/`` in each ``$ref`` of a translated schema."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "$ref" and isinstance(value, str) and value.startswith("#/$defs/"):
+                yield value[len("#/$defs/") :]
+            elif key not in ("examples", "enum", "const", "default"):
+                yield from _local_refs(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _local_refs(value)
 
 
 def _server_url(url: str, data: Mapping[str, Any]) -> str:
@@ -1193,19 +1219,37 @@ def generate(
     if overlay is not None:
         files = apply_overlay(files, overlay, report)
         after = check_examples(_load(files, f"<{name} with its overlay>"), examples)
+        remaining = [(where, why) for where, why in report.todos if _still_todo(files, where)]
+        report.stats["TODOs settled by the overlay"] = f"{len(report.todos) - len(remaining)} of {len(report.todos)}"
+        report.todos[:] = remaining
     for t in gen.types.values():
         for rel, (item, _array) in t.embedded.items():
             if t.paged:
                 report.infer("paging", f"{t.name}: _embedded.{rel} -> {item}")
-    _measure(gen, report, counts, examples, before, after, overlay is not None)
+    _measure(gen, schemas["$defs"], report, counts, examples, before, after, overlay is not None)
     report.stats["TODO markers in the output"] = sum(json.dumps(data).count(TODO) for data in files.values())
     for key in ("todos", "notes"):
         getattr(report, key).sort()
     return files, report
 
 
+def _still_todo(files: Mapping[str, Any], where: str) -> bool:
+    """Whether the output still marks ``where`` (``file#pointer``) TODO."""
+    file_name, _, pointer = where.partition("#")
+    node: Any = files.get(file_name)
+    if pointer == "/entry/type" and isinstance(node, dict):
+        return bool(node.get("entry", {}).get("type") not in node.get("types", {}) or "entry" in node.get("types", {}))
+    for token in [t for t in pointer.split("/") if t]:
+        token = token.replace("~1", "/").replace("~0", "~")
+        if not isinstance(node, dict) or token not in node:
+            return False  # the overlay removed it
+        node = node[token]
+    return TODO in json.dumps(node)
+
+
 def _measure(
     gen: _Generator,
+    gen_defs: Mapping[str, Any],
     report: Report,
     counts: Mapping[str, int],
     examples: Mapping[str, Sequence[Tuple[str, Any]]],
@@ -1234,6 +1278,7 @@ def _measure(
     report.stats["types"] = len(gen.types)
     report.stats["paged types"] = sum(1 for t in gen.types.values() if t.paged)
     report.stats["component schemas used by a type"] = f"{len(used)} of {len(spec.components)}"
+    report.stats["component schemas written"] = len(gen_defs)
     report.stats["paths answering a profile type"] = f"{len(typed_paths)} of {len(by_path)}"
     report.stats["paths reached by a link rel"] = f"{len(linked)} of {len(by_path)}"
     resource_examples = sum(len(v) for v in examples.values())

@@ -117,7 +117,17 @@ def test_repr_and_context_manager() -> None:
 
 
 # The fixture proposed for halkit.pytest_plugin (the emulator helper's file), proven here:
-# a client that is not entered yet, entered by the test in its own event loop.
+# a client that is not entered yet, entered by the test in its own event loop. (This module
+# brings its own emulator under the plugin's fixture name: the plugin's session-wide one would
+# still be running when other tests check that nothing started without a fixture.)
+@pytest.fixture(scope="module")
+def chatkitty_emulator() -> Any:
+    from halkit.emulator import Emulator
+
+    with Emulator() as emulator:
+        yield emulator
+
+
 @pytest.fixture
 def chatkitty_async_client(chatkitty_emulator: Any) -> Any:
     from halkit.auth import ClientCredentials

@@ -56,10 +56,6 @@ __all__ = ["AsyncClientCredentials", "ScopedAuth", "prepare_async_auth"]
 
 logger = logging.getLogger(__name__)
 
-#: The largest token response read.
-_MAX_TOKEN_RESPONSE = 1024 * 1024
-
-
 class ScopedAuth:
     """An :class:`httpx.Auth` and the origins it applies to.
 
@@ -205,12 +201,12 @@ class AsyncClientCredentials(httpx.Auth):
 
     def _client(self) -> httpx.AsyncClient:
         if self._http is None:
-            session = self.config._state.session
-            verify = session.verify if session.verify not in (None, True) else default_ssl_context()
+            options = self.config._send_options  # verify and cert, as the sync grant sends them
+            verify = options.get("verify", True)
             self._http = httpx.AsyncClient(
                 timeout=as_httpx_timeout(self.config.timeout),
-                verify=verify,
-                cert=session.cert,
+                verify=default_ssl_context() if verify is True else verify,
+                cert=options.get("cert"),
                 follow_redirects=False,
             )
         return self._http
@@ -228,11 +224,10 @@ class AsyncClientCredentials(httpx.Auth):
         from authlib.oauth2.rfc6749.util import list_to_scope
 
         cfg = self.config
-        session = cfg._state.session
         where = f"token endpoint {cfg.token_url}"
         logger.debug("requesting an access token from %s", cfg.token_url)
-        form = prepare_token_request("client_credentials", body=cfg._body, scope=list_to_scope(session.scope))
-        url, headers, body = ClientAuth(session.client_id, session.client_secret, cfg.auth_method).prepare(
+        form = prepare_token_request("client_credentials", body=cfg._body, scope=list_to_scope(cfg.scope))
+        url, headers, body = ClientAuth(cfg.client_id, cfg._client_secret, cfg.auth_method).prepare(
             "POST",
             cfg.token_url,
             {"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"},
@@ -244,7 +239,7 @@ class AsyncClientCredentials(httpx.Auth):
                 self._client().build_request("POST", url, headers=headers, content=body.encode("utf-8")),
                 stream=True,
             )
-            await read_body(response, _MAX_TOKEN_RESPONSE, "POST", cfg.token_url)
+            await read_body(response, cfg.max_body_size, "POST", cfg.token_url)
         except httpx.TimeoutException as exc:
             raise AuthError(f"{where} did not answer within {cfg.timeout} s") from exc
         except httpx.HTTPError as exc:

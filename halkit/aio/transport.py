@@ -15,7 +15,8 @@
   also across redirects;
 * **retries** use the same policy object as the sync client (a urllib3
   :class:`~urllib3.util.retry.Retry`, :func:`halkit.client.default_retry` by
-  default): idempotent methods, connection errors and 429/502/503/504,
+  default; answers below 400 are never retried): idempotent methods,
+  connection errors and 429/502/503/504,
   backoff with jitter, ``Retry-After`` up to a cap, a deadline; the waits are
   :func:`asyncio.sleep`, so other tasks run meanwhile;
 * **the body** is read here with a size cap counted on the decoded bytes

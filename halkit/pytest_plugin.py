@@ -16,6 +16,12 @@ autouse, and no emulator starts unless a test asks for one.
     Another running emulator, never reset by the plugin: for suites that
     build state across tests on purpose.
 
+``chatkitty_async_client`` (function scope)
+    An :class:`halkit.AsyncClient` for ``chatkitty`` (needs ``halkit[async]``),
+    not yet entered: a test enters it in its own event loop
+    (``async with chatkitty_async_client as client:``), so no async pytest
+    plugin is needed.
+
 ``chatkitty_emulator``, ``chatkitty_client``
     The names of halkit 0.x, kept: ``chatkitty_emulator`` is
     ``chatkitty_session``; ``chatkitty_client`` is a client for it, closed
@@ -51,9 +57,10 @@ import pytest
 from .emulator import Emulator, Fault, FaultList
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .aio import AsyncClient
     from .client import Client
 
-__all__ = ["chatkitty", "chatkitty_client", "chatkitty_emulator", "chatkitty_session"]
+__all__ = ["chatkitty", "chatkitty_async_client", "chatkitty_client", "chatkitty_emulator", "chatkitty_session"]
 
 #: The marker's seed keywords.
 _SEED_KEYS = ("users", "channels", "messages_per_channel")
@@ -159,3 +166,9 @@ def chatkitty_client(chatkitty_emulator: Emulator) -> Iterator["Client"]:
         yield client
     finally:
         client.close()
+
+
+@pytest.fixture
+def chatkitty_async_client(chatkitty: Emulator) -> "AsyncClient":
+    """An :class:`halkit.AsyncClient` for :func:`chatkitty` (fresh state), to enter in the test's own loop."""
+    return chatkitty.async_client()

@@ -114,36 +114,3 @@ def test_repr_and_context_manager() -> None:
 
     shown = asyncio.run(main())
     assert "secret-token-1" not in shown and "https://api.example.com" in shown
-
-
-# The fixture proposed for halkit.pytest_plugin (the emulator helper's file), proven here:
-# a client that is not entered yet, entered by the test in its own event loop. (This module
-# brings its own emulator under the plugin's fixture name: the plugin's session-wide one would
-# still be running when other tests check that nothing started without a fixture.)
-@pytest.fixture(scope="module")
-def chatkitty_emulator() -> Any:
-    from halkit.emulator import Emulator
-
-    with Emulator() as emulator:
-        yield emulator
-
-
-@pytest.fixture
-def chatkitty_async_client(chatkitty_emulator: Any) -> Any:
-    from halkit.auth import ClientCredentials
-
-    auth = ClientCredentials(
-        chatkitty_emulator.token_url, chatkitty_emulator.client_id, chatkitty_emulator.client_secret,
-        password_fields=True,
-    )
-    return halkit.AsyncClient(chatkitty_emulator.entry_url, auth=auth, profile="chatkitty")
-
-
-def test_the_proposed_async_fixture(chatkitty_async_client: Any) -> None:
-    async def main() -> Any:
-        async with chatkitty_async_client as client:
-            users = await client.follow("application", "users")
-            names = [u["name"] async for u in users.items("users")]
-            return users.type, len(names)
-
-    assert asyncio.run(main()) == ("user-page", 50)

@@ -111,6 +111,28 @@ def test_options_change_the_seed(pytester: pytest.Pytester) -> None:
     result.assert_outcomes(passed=1)
 
 
+def test_the_async_client_fixture(pytester: pytest.Pytester) -> None:
+    pytest.importorskip("httpx")
+    result = run(
+        pytester,
+        """
+        import asyncio
+
+        import pytest
+
+        @pytest.mark.chatkitty(users=4)
+        def test_async(chatkitty_async_client):
+            async def main():
+                async with chatkitty_async_client as client:
+                    users = await client.follow("application", "users")
+                    return users.type, [u["name"] async for u in users.items("users")]
+
+            assert asyncio.run(main()) == ("user-page", ["user1", "user2", "user3", "user4"])
+        """,
+    )
+    result.assert_outcomes(passed=1)
+
+
 def test_a_bad_marker_is_an_error(pytester: pytest.Pytester) -> None:
     result = run(
         pytester,

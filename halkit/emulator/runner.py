@@ -23,6 +23,7 @@ from .server import REQUEST_TIMEOUT, WSGIServer
 from .store import Store
 
 if TYPE_CHECKING:  # pragma: no cover
+    from ..aio import AsyncClient
     from ..client import Client
 
 __all__ = ["EMULATED_APIS", "Emulator", "add_arguments", "banner", "from_arguments", "run_foreground"]
@@ -322,6 +323,27 @@ class Emulator:
         from ..client import Client
 
         return Client.from_profile(
+            self.profile_name,
+            self.client_id,
+            self.client_secret,
+            entry_url=self.entry_url,
+            token_url=self.token_url,
+            validation=validation,
+            **client_kwargs,
+        )
+
+    def async_client(self, *, validation: str = "strict", **client_kwargs: Any) -> "AsyncClient":
+        """A ready :class:`halkit.AsyncClient` for this emulator (needs ``halkit[async]``).
+
+        Not entered: use it as ``async with emulator.async_client() as client:`` in
+        the event loop of the test.
+
+        :param validation: ``"strict"``, ``"warn"`` or ``"off"``.
+        :param client_kwargs: passed on to :class:`halkit.AsyncClient`.
+        """
+        from ..aio import AsyncClient
+
+        return AsyncClient.from_profile(
             self.profile_name,
             self.client_id,
             self.client_secret,

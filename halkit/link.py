@@ -20,7 +20,7 @@ from typing import (
 
 from . import uri
 from .exceptions import AmbiguousLinkError, HalFormatError, LinkNotFoundError, TemplateError
-from .hal import LINK_ATTRIBUTES, escape_token
+from .hal import LINK_ATTRIBUTES, escape_token, is_link_map
 
 if TYPE_CHECKING:  # pragma: no cover
     import requests
@@ -247,6 +247,9 @@ def _no_client(link: Link) -> Exception:
 def _as_link_list(rel: str, value: Any, pointer: str, lenient: Optional[List[Tuple[str, str]]]) -> Tuple[List[Mapping[str, Any]], bool]:
     """Normalise the JSON value of one rel into (link objects, was_array)."""
     if isinstance(value, Mapping):
+        if lenient is not None and rel != "curies" and is_link_map(value):
+            lenient.append(("link-map", pointer))
+            return [{**link, "name": name} for name, link in value.items()], True
         return [value], False
     if isinstance(value, list):
         out: List[Mapping[str, Any]] = []

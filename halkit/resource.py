@@ -366,6 +366,7 @@ class Resource:
                 base=scope.resolved_base(),
                 url=self.url if raw is not None else None,
                 navigator=scope.nav,
+                strict=scope.strict,
             )
         return MappingProxyType(self._templates_cache)
 

@@ -42,6 +42,7 @@ from .exceptions import (
     TooManyRedirectsError,
     TransportError,
     UnauthorizedError,
+    UnknownVariableError,
     UnsafeURLError,
 )
 from .fanout import follow_all
@@ -94,6 +95,7 @@ __all__ = [
     "TooManyRedirectsError",
     "TransportError",
     "UnauthorizedError",
+    "UnknownVariableError",
     "UnsafeURLError",
     "Violation",
     "__version__",

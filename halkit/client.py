@@ -49,7 +49,7 @@ from .violations import VALIDATION_MODES
 
 if TYPE_CHECKING:  # pragma: no cover
     from .registry import Profile
-    from .typing import Target, Variables
+    from .typing import Target, Timeout, Variables
 
 __all__ = [
     "Client",
@@ -381,20 +381,28 @@ class Client:
         *,
         type: Optional[str] = None,
         params: Optional[Mapping[str, Any]] = None,
+        headers: Optional[Mapping[str, str]] = None,
+        timeout: "Timeout" = None,
         validation: Optional[str] = None,
     ) -> Resource:
         """GET ``url`` and return the resource.
 
-        :param url: the URL.
+        :param url: the URL; a relative one (``"/v1/users"``) resolves against
+            :attr:`entry_url` (RFC 3986).
         :param type: its profile type, if known (it is then validated against it).
         :param params: query string parameters.
+        :param headers: headers for this request.
+        :param timeout: this request's timeout (default: :attr:`timeout`).
         :param validation: the validation mode for this request (default:
             :attr:`validation`); with ``"strict"``, a :class:`~halkit.ProfileError`
             carries the violations and the resource (``error.resource``).
         """
         if validation is not None and validation not in VALIDATION_MODES:
             raise HalkitError(f"validation must be one of {VALIDATION_MODES}, not {validation!r}")
-        result = self._exchange("GET", url, params=params, type_hint=type, validation=validation)
+        url = self._absolute(url)
+        result = self._exchange(
+            "GET", url, params=params, headers=headers, timeout=timeout, type_hint=type, validation=validation
+        )
         if result is None:
             raise ContentTypeError(
                 f"GET {url} answered 204 No Content: no body", url=url, method="GET", status=204
@@ -404,7 +412,7 @@ class Client:
     def post(self, url: str, json: Any = None, **kwargs: Any) -> Optional[Resource]:
         """POST to ``url`` (for endpoints nothing links to); returns the resource that comes back.
 
-        Takes the keyword arguments of :meth:`request` and ``type=``, the
+        A relative ``url`` resolves against :attr:`entry_url`. Takes the keyword arguments of :meth:`request` and ``type=``, the
         answer's profile type if known; returns what :meth:`halkit.Resource.request` returns.
         """
         return self._verb("POST", url, json=json, **kwargs)
@@ -435,13 +443,19 @@ class Client:
         type: Optional[str] = None,
     ) -> Optional[Resource]:
         return self._exchange(
-            method, url, json=json, data=data, params=params, headers=headers, files=files, timeout=timeout,
+            method, self._absolute(url), json=json, data=data, params=params, headers=headers, files=files, timeout=timeout,
             type_hint=type,
         )
 
-    def follow(self, *rels: str, **variables: Any) -> Resource:
+    def _absolute(self, url: str) -> str:
+        """``url`` resolved against the entry URL when it is relative (RFC 3986)."""
+        if "://" in url[:12]:
+            return url
+        return uri.resolve(self.entry_url, url)
+
+    def follow(self, *rels: Union[str, Mapping[str, Any]], **kwargs: Any) -> Resource:
         """Fetch the entry point and follow ``rels`` from it (see :meth:`Resource.follow`)."""
-        return self.root().follow(*rels, **variables)
+        return self.root().follow(*rels, **kwargs)
 
     def resolve_href(self, base: Optional[str], href: str) -> str:
         """Resolve ``href``, found in a document at ``base``, by the :attr:`relative_hrefs` policy."""
@@ -636,7 +650,7 @@ class Client:
     ) -> Tuple[str, Optional[str]]:
         """The URL and rel of a request; warns about deprecated links and checks the method."""
         if isinstance(target, str):
-            url, rel = target, ("self" if source is not None else None)
+            url, rel = self._absolute(target), ("self" if source is not None else None)
         else:
             url, rel = target.expand(variables or {}), target.rel
             if target.deprecation is not None:

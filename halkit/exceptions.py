@@ -11,6 +11,7 @@ keep idiomatic ``except`` clauses working too.
     ├── LinkNotFoundError (KeyError)        no such rel / name / index
     ├── AmbiguousLinkError (LookupError)    several links and no selector
     ├── TemplateError (ValueError)          malformed RFC 6570 template
+    │   └── UnknownVariableError (TypeError)  a variable the link's template does not declare
     ├── UnsafeURLError (ValueError)         scheme other than http(s)
     ├── EmulatorError                       the emulator cannot start, or is misused
     ├── FormError (ValueError)              HAL-FORMS values that the template refuses
@@ -54,6 +55,7 @@ __all__ = [
     "LinkNotFoundError",
     "AmbiguousLinkError",
     "TemplateError",
+    "UnknownVariableError",
     "UnsafeURLError",
     "FormError",
     "EmulatorError",
@@ -133,6 +135,34 @@ class AmbiguousLinkError(HalkitError, LookupError):
 
 class TemplateError(HalkitError, ValueError):
     """A URI template (RFC 6570) is malformed or cannot be expanded with the given values."""
+
+
+class UnknownVariableError(TemplateError, TypeError):
+    """Variables given for a link whose template does not declare them (nothing was sent).
+
+    Also a :class:`TypeError`: like an unexpected keyword argument.
+
+    :ivar rel: the link's rel.
+    :ivar unknown: the names given that the template does not declare, sorted.
+    :ivar declared: the template's variables, in order (empty for a plain link).
+    """
+
+    def __init__(self, rel: str, href: str, unknown: Iterable[str], declared: Sequence[str]) -> None:
+        self.rel = rel
+        self.unknown = sorted(unknown)
+        self.declared = list(declared)
+        if declared:
+            msg = (
+                f"link {rel!r} ({href}) has no variable {', '.join(map(repr, self.unknown))}; "
+                f"its template declares {', '.join(map(repr, self.declared))}; nothing was sent"
+            )
+        else:
+            msg = (
+                f"link {rel!r} ({href}) is not templated, so it takes no variables "
+                f"({', '.join(map(repr, self.unknown))} given); nothing was sent "
+                "(query parameters go in params=)"
+            )
+        super().__init__(msg)
 
 
 class UnsafeURLError(HalkitError, ValueError):

@@ -429,3 +429,28 @@ def test_from_profile_builds_the_client_the_profile_describes(server: TestServer
         Client.from_profile(profile, "a")
     with pytest.raises(halkit.ProfileError, match="unknown validation mode"):
         Client.from_profile(profile, validation="loud")
+
+
+# -- requests-like calls ------------------------------------------------------------------------
+
+
+def test_per_call_params_and_headers_reach_the_server(api: Client, server: TestServer, prefix: str) -> None:
+    server.add(f"{prefix}/items?page=0&size=5", page(server, prefix, 0, 10))
+    root = api.root()
+    root.link("items").get(params={"size": 5}, headers={"X-Trace": "t1"})
+    root.follow("items", params={"size": 5})
+    hits = server.requests_to(f"{prefix}/items?page=0&size=5")
+    assert len(hits) == 2 and hits[0].headers.get("x-trace") == "t1"
+    with pytest.raises(halkit.UnknownVariableError):
+        root.follow("items", size=5)  # a typo'd keyword is not silently dropped
+    assert len(server.requests_to(f"{prefix}/items?page=0&size=5")) == 2
+
+
+def test_relative_urls_resolve_against_the_entry_url(api: Client, server: TestServer, prefix: str) -> None:
+    assert api.get(f"{prefix}/items/3")["id"] == 3
+    assert api.get("items/4")["id"] == 4  # the entry URL ends with '/'
+    server.add(f"{prefix}/made", {"made": True}, method="POST", status=201)
+    made = api.post("made", {"a": 1})
+    assert made is not None and made["made"] is True
+    with pytest.raises(halkit.UnsafeURLError):
+        api.get("file:///etc/passwd")

@@ -44,6 +44,7 @@ from .exceptions import (
     UnauthorizedError,
     UnknownVariableError,
     UnsafeURLError,
+    WriteSucceededError,
 )
 from .fanout import follow_all
 from .forms import Property, Template
@@ -98,6 +99,7 @@ __all__ = [
     "UnknownVariableError",
     "UnsafeURLError",
     "Violation",
+    "WriteSucceededError",
     "__version__",
     "follow_all",
     "parse",

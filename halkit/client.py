@@ -8,6 +8,7 @@ turns responses into :class:`~halkit.Resource` objects or halkit errors.
 
 from __future__ import annotations
 
+import importlib.metadata
 import json as _json
 import threading
 import time
@@ -40,6 +41,7 @@ from .exceptions import (
     HalkitError,
     ProfileError,
     RequestError,
+    WriteSucceededError,
     error_for_status,
 )
 from .hal import check_document, decode_json, is_json_media_type, media_type, warn_deviations
@@ -58,6 +60,7 @@ __all__ = [
     "DEFAULT_MAX_BODY_SIZE",
     "IDEMPOTENT_METHODS",
     "RELATIVE_HREF_POLICIES",
+    "USER_AGENT",
     "HalkitRetry",
     "default_retry",
 ]
@@ -70,6 +73,17 @@ DEFAULT_TIMEOUT = 10.0
 DEFAULT_MAX_BODY_SIZE = 32 * 1024 * 1024
 #: Methods retried automatically on connection errors and 429/502/503/504.
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+
+def _user_agent() -> str:
+    try:
+        version = importlib.metadata.version("halkit")
+    except importlib.metadata.PackageNotFoundError:  # pragma: no cover - run from a source tree
+        version = "0"
+    return f"halkit/{version} python-requests/{requests.__version__}"
+
+
+#: The User-Agent sent by default: ``halkit/<version> python-requests/<version>``.
+USER_AGENT = _user_agent()
 
 #: The values of ``Client(relative_hrefs=...)``.
 RELATIVE_HREF_POLICIES = ("document", "api-root")
@@ -264,6 +278,9 @@ class Client:
         self.content_type = content_type
         self.strict = strict
         self._headers: Dict[str, str] = {"Accept": accept}
+        if session.headers.get("User-Agent") == requests.utils.default_user_agent():
+            # say who is asking (a User-Agent of the user's session, or in headers=, wins)
+            self._headers["User-Agent"] = USER_AGENT
         if headers:
             self._headers.update(headers)
         origin_urls = [o if "://" in o else f"https://{o}" for o in (origins or [entry_url])]
@@ -694,30 +711,79 @@ class Client:
         response = self.request(method, url, **_request_kwargs(json, data, params, headers, files, timeout))
         if method == "HEAD":
             return None
+        status = response.status_code
+        where = response.url or url
+        if status == 304:
+            raise self._not_modified(method, where, headers, response)
         location = response.headers.get("Location")
         if (
             method != "GET"
             and location
-            and response.status_code in (200, 201)
+            and status in (200, 201)
             and response.content.strip()
             and not is_json_media_type(media_type(response.headers.get("Content-Type")))
             and not _looks_like_json_object(response.content)
         ):
             # "Created", "OK"...: the resource is at Location, not in the body.
-            return self.get(uri.resolve(response.url or url, location), type=type_hint)
-        if response.status_code == 204 or not response.content.strip():
-            if method != "GET" and location and response.status_code in (200, 201):
-                return self.get(uri.resolve(response.url or url, location), type=type_hint)
-            if method == "GET" and response.status_code != 204:
+            return self.get(uri.resolve(where, location), type=type_hint)
+        if status == 204 or not response.content.strip():
+            if method != "GET" and location and status in (200, 201):
+                return self.get(uri.resolve(where, location), type=type_hint)
+            if method == "GET" and status != 204:
                 raise ContentTypeError(
-                    f"GET {response.url or url} answered {response.status_code} with an empty body",
+                    f"GET {where} answered {status} with an empty body",
                     content_type=response.headers.get("Content-Type"),
-                    status=response.status_code,
-                    url=response.url or url,
+                    status=status,
+                    url=where,
                     method=method,
+                    response=response,
                 )
             return None
-        return self._resource_from(response, type_hint, method=method, validation=validation)
+        if method == "GET" or not 200 <= status < 300:
+            return self._resource_from(response, type_hint, method=method, validation=validation)
+        # A write that succeeded never reads as a failure: an unreadable body
+        # gives way to the resource at Location, or to an error that says so.
+        try:
+            return self._resource_from(response, type_hint, method=method, validation=validation)
+        except (HalFormatError, ContentTypeError) as exc:
+            if location:
+                warnings.warn(
+                    f"{method} {where} succeeded ({status}) but its body could not be read ({exc}); "
+                    f"returning the resource at its Location instead",
+                    CompatibilityWarning,
+                    stacklevel=4,
+                )
+                return self.get(uri.resolve(where, location), type=type_hint)
+            raise WriteSucceededError(
+                f"{method} {where} succeeded ({status} {response.reason or ''}".rstrip()
+                + f"), so the change was made (do not simply retry it), but its answer cannot be read: {exc}",
+                status=status,
+                location=location,
+                url=where,
+                method=method,
+                response=response,
+            ) from exc
+        except ProfileError as exc:
+            exc.args = (f"{exc} (the {method} itself succeeded: {status})",)
+            raise
+
+    def _not_modified(
+        self, method: str, url: str, headers: Optional[Mapping[str, str]], response: requests.Response
+    ) -> RequestError:
+        asked = {k.lower() for k in (headers or {})} | {k.lower() for k in self._headers}
+        conditional = asked & {"if-none-match", "if-modified-since", "if-match", "if-unmodified-since"}
+        if conditional:
+            message = (
+                f"{method} {url} answered 304 Not Modified to your conditional request: "
+                "the representation you have is current, and there is no body to read"
+            )
+        else:
+            message = (
+                f"{method} {url} answered 304 Not Modified although the request was not conditional "
+                "(no If-None-Match or If-Modified-Since was sent): a cache or proxy in between answered "
+                "for a request it made itself; use halkit.Client(cache=True) for HTTP caching"
+            )
+        return RequestError(message, url=url, method=method, response=response)
 
     def _resource_from(
         self,
@@ -740,10 +806,22 @@ class Client:
                     status=response.status_code,
                     url=url,
                     method=method,
+                    response=response,
                 )
         try:
             document = decode_json(response.content, strict=self.strict)
         except HalFormatError as exc:
+            if not is_json_media_type(media):
+                # not JSON by its media type, and not JSON by its content: one cause, one exception
+                raise ContentTypeError(
+                    f"{method} {url} answered {response.status_code} with {media or 'no Content-Type'}, not JSON"
+                    f" (body starts {response.content[:60]!r})",
+                    content_type=response.headers.get("Content-Type"),
+                    status=response.status_code,
+                    url=url,
+                    method=method,
+                    response=response,
+                ) from exc
             # say what came back: an HTML error page, a proxy's banner...
             exc.args = (f"{method} {url}: {exc} (body starts {response.content[:60]!r})",)
             exc.response = response
@@ -772,6 +850,7 @@ class Client:
             except ProfileError as exc:
                 exc.args = (f"{url}: {exc}",)
                 exc.resource = resource
+                exc.response = response
                 raise
         return resource
 

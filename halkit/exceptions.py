@@ -449,6 +449,9 @@ def _field_errors(body: Mapping[str, Any], depth: int = 0) -> List[str]:
     for key, value in list(body.items())[:10]:
         if not isinstance(key, str) or _is_secret_key(key):
             continue
+        if key in ("_links", "_embedded") and isinstance(value, Mapping):
+            out.extend(_field_errors(value, depth + 1))  # drf-hal-json puts link fields' errors here
+            continue
         messages = _messages(value, depth + 1)
         if messages:
             label = "" if key in ("non_field_errors", "__all__") else f"{key}: "
@@ -470,9 +473,12 @@ def server_words(body: Any) -> Optional[str]:
     """
     parts: List[str] = []
     if isinstance(body, Mapping):
-        for key in ("title", "detail", "message", "error", "error_description"):
-            value = body.get(key)
-            parts.extend(m for m in _messages(value) if m not in parts)
+        for key in ("title", "detail"):  # RFC 9457: strings (a list there is a field's errors)
+            text = _text(body.get(key))
+            if text is not None:
+                parts.append(text)
+        for key in ("message", "error", "error_description"):
+            parts.extend(m for m in _messages(body.get(key)) if m not in parts)
         eve = body.get("_error")
         if eve is not None:
             parts.extend(_messages(eve))
@@ -483,7 +489,7 @@ def server_words(body: Any) -> Optional[str]:
             elif isinstance(value, list):
                 parts.extend(_messages(value))
         if not parts:
-            reserved = {"type", "status", "instance", "timestamp", "path", "code", "_status", "_links"}
+            reserved = {"type", "status", "instance", "timestamp", "path", "code", "_status"}
             parts = _field_errors({k: v for k, v in body.items() if k not in reserved})
     elif isinstance(body, list):
         parts = _messages(body)

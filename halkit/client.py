@@ -746,6 +746,7 @@ class Client:
         try:
             return self._resource_from(response, type_hint, method=method, validation=validation)
         except (HalFormatError, ContentTypeError) as exc:
+            problem: HalkitError = exc
             if location:
                 warnings.warn(
                     f"{method} {where} succeeded ({status}) but its body could not be read ({exc}); "
@@ -753,16 +754,21 @@ class Client:
                     CompatibilityWarning,
                     stacklevel=4,
                 )
-                return self.get(uri.resolve(where, location), type=type_hint)
+                try:
+                    return self.get(uri.resolve(where, location), type=type_hint)
+                except (HalFormatError, ContentTypeError) as again:
+                    problem = again
             raise WriteSucceededError(
                 f"{method} {where} succeeded ({status} {response.reason or ''}".rstrip()
-                + f"), so the change was made (do not simply retry it), but its answer cannot be read: {exc}",
+                + "), so the change was made (do not simply retry it), but "
+                + (f"neither its answer nor its Location {location} can be read: {problem}" if location
+                   else f"its answer cannot be read: {problem}"),
                 status=status,
                 location=location,
                 url=where,
                 method=method,
                 response=response,
-            ) from exc
+            ) from problem
         except ProfileError as exc:
             exc.args = (f"{exc} (the {method} itself succeeded: {status})",)
             raise

@@ -230,7 +230,7 @@ class Client:
         self.content_type = content_type
         self.strict = strict
         self._headers: Dict[str, str] = {"Accept": accept}
-        if session.headers.get("User-Agent") == requests.utils.default_user_agent():
+        if session is None or session.headers.get("User-Agent") == requests.utils.default_user_agent():
             # say who is asking (a User-Agent of the user's session, or in headers=, wins)
             self._headers["User-Agent"] = USER_AGENT
         if headers:

@@ -164,7 +164,7 @@ def test_vary_is_honoured_within_one_identity(server: TestServer, prefix: str) -
     server.handle(f"{prefix}/star", anything)
     t = cached_transport()
     for lang in ("en", "fr", "en", "fr"):
-        r = t.send("GET", server.url(f"{prefix}/l"), headers={"Accept-Language": lang}, timeout=5.0, max_body_size=1 << 20)
+        r = t.send(Call("GET", server.url(f"{prefix}/l"), headers={"Accept-Language": lang}, timeout=5.0, max_body_size=1 << 20))
         assert r.json()["lang"] == lang
     for _ in range(2):
         get(t, server.url(f"{prefix}/star"))

@@ -363,8 +363,8 @@ def test_environments_are_optional_for_a_validation_only_profile() -> None:
     with pytest.raises(halkit.ProfileError, match="documents no environments.*pass entry_url"):
         p.environment()
     with pytest.raises(halkit.ProfileError, match="documents no environments"):
-        p.client()
-    client = p.client(entry_url="http://127.0.0.1:9/api", validation="off")
+        halkit.Client.from_profile(p)
+    client = halkit.Client.from_profile(p, entry_url="http://127.0.0.1:9/api", validation="off")
     try:
         assert client.entry_url == "http://127.0.0.1:9/api"
     finally:

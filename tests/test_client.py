@@ -295,6 +295,13 @@ def test_timeout_is_default_and_mapped(server: TestServer, prefix: str) -> None:
     client = Client(server.url(f"{prefix}/slow"), timeout=0.2, retries=0)
     with pytest.raises(halkit.TimeoutError):
         client.root()
+    # per call, on every verb: a generous timeout lets the slow answer through, a short one does not
+    patient = Client(server.url(f"{prefix}/"), timeout=0.2, retries=0)
+    assert patient.get("slow", timeout=5)["a"] == 1
+    res = halkit.Resource({"_links": {"slow": {"href": f"{prefix}/slow"}}}, base_url=server.url("/"), navigator=patient)
+    assert res.link("slow").get(timeout=5)["a"] == 1 and res.follow("slow", timeout=5)["a"] == 1
+    with pytest.raises(halkit.TimeoutError):
+        Client(server.url(f"{prefix}/"), retries=0).get("slow", timeout=0.2)
 
 
 def test_unsafe_schemes_refused_before_io() -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import warnings
-from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional
+from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Type
 
 from . import uri
 from .exceptions import CompatibilityWarning, FormError, HalFormatError, HalkitError
@@ -289,9 +289,11 @@ def build_templates(
     if not isinstance(raw, Mapping):
         raise HalFormatError("'_templates' must be an object", pointer)
     out: Dict[str, Template] = {}
+    # a navigator may ask for its own Template subclass (the async twin's awaitable submit)
+    template_class: Type[Template] = getattr(navigator, "template_class", Template)
     keys = sorted(raw, key=lambda k: k != "default")
     for key in keys:
-        out[key] = Template(
+        out[key] = template_class(
             key, raw[key], f"{pointer}/{key}", base=base, url=url, navigator=navigator, strict=strict
         )
     return out

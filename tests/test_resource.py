@@ -216,3 +216,26 @@ def test_a_page_that_embeds_nothing_yields_nothing() -> None:
     empty = halkit.Resource({"_links": {"self": {"href": "/users"}}}, base_url="http://h/users", navigator=StubNavigator())
     assert list(empty.items("users")) == [] and empty.embedded("users") == []
     assert list(halkit.Resource({"_embedded": {}}, base_url="http://h/").items("users")) == []
+
+
+def test_the_model_over_a_real_client_on_the_in_memory_transport() -> None:
+    # halkit.Client as the navigator, halkit.transport.MockTransport underneath: no sockets
+    from halkit.transport import MockTransport, make_response
+
+    sent = []
+
+    def answer(request: Any) -> Any:
+        sent.append((request.method, request.url, request.params))
+        url = request.url.split("?")[0]
+        doc = PAGES.get(request.url) or PAGES.get(url + "?page=1") or {"id": 9}
+        return make_response(request, json=doc)
+
+    with halkit.Client("http://h/users?page=1", transport=MockTransport(answer), retries=0) as client:
+        page = client.root()
+        assert [user["id"] for user in page.items("users")] == [1, 2, 3]
+        assert page.follow("find", q="ann")["id"] == 9
+        page.link("next").get(params={"size": 2})
+        with pytest.raises(halkit.UnknownVariableError):
+            page.follow("next", size=2)
+    assert [method for method, _, _ in sent] == ["GET"] * 4
+    assert sent[-1] == ("GET", "http://h/users?page=2", {"size": 2})

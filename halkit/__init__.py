@@ -46,7 +46,9 @@ from .exceptions import (
     TooManyRedirectsError,
     TransportError,
     UnauthorizedError,
+    UnknownVariableError,
     UnsafeURLError,
+    WriteSucceededError,
 )
 from .fanout import follow_all
 from .forms import Property, Template
@@ -113,8 +115,10 @@ __all__ = [
     "TooManyRedirectsError",
     "TransportError",
     "UnauthorizedError",
+    "UnknownVariableError",
     "UnsafeURLError",
     "Violation",
+    "WriteSucceededError",
     "__version__",
     "follow_all",
     "parse",

@@ -8,6 +8,7 @@ turns responses into :class:`~halkit.Resource` objects or halkit errors.
 
 from __future__ import annotations
 
+import importlib.metadata
 import json as _json
 import threading
 import warnings
@@ -38,6 +39,7 @@ from .exceptions import (
     HalkitError,
     ProfileError,
     RequestError,
+    WriteSucceededError,
     error_for_status,
 )
 from .hal import check_document, decode_json, is_json_media_type, media_type, warn_deviations
@@ -48,7 +50,7 @@ from .violations import VALIDATION_MODES
 
 if TYPE_CHECKING:  # pragma: no cover
     from .registry import Profile
-    from .typing import Target, Variables
+    from .typing import Target, Timeout, Variables
 
 __all__ = [
     "Client",
@@ -57,6 +59,7 @@ __all__ = [
     "DEFAULT_MAX_BODY_SIZE",
     "IDEMPOTENT_METHODS",
     "RELATIVE_HREF_POLICIES",
+    "USER_AGENT",
     "HalkitRetry",
     "default_retry",
 ]
@@ -69,6 +72,17 @@ DEFAULT_TIMEOUT = 10.0
 DEFAULT_MAX_BODY_SIZE = 32 * 1024 * 1024
 # IDEMPOTENT_METHODS, HalkitRetry and default_retry live in halkit.retry (re-exported here)
 _USE_DEFAULT: Any = object()
+
+def _user_agent() -> str:
+    try:
+        version = importlib.metadata.version("halkit")
+    except importlib.metadata.PackageNotFoundError:  # pragma: no cover - run from a source tree
+        version = "0"
+    return f"halkit/{version} python-requests/{requests.__version__}"
+
+
+#: The User-Agent sent by default: ``halkit/<version> python-requests/<version>``.
+USER_AGENT = _user_agent()
 
 #: The values of ``Client(relative_hrefs=...)``.
 RELATIVE_HREF_POLICIES = ("document", "api-root")
@@ -216,6 +230,9 @@ class Client:
         self.content_type = content_type
         self.strict = strict
         self._headers: Dict[str, str] = {"Accept": accept}
+        if session is None or session.headers.get("User-Agent") == requests.utils.default_user_agent():
+            # say who is asking (a User-Agent of the user's session, or in headers=, wins)
+            self._headers["User-Agent"] = USER_AGENT
         if headers:
             self._headers.update(headers)
         origin_urls = [o if "://" in o else f"https://{o}" for o in (origins or [entry_url])]
@@ -331,20 +348,28 @@ class Client:
         *,
         type: Optional[str] = None,
         params: Optional[Mapping[str, Any]] = None,
+        headers: Optional[Mapping[str, str]] = None,
+        timeout: "Timeout" = None,
         validation: Optional[str] = None,
     ) -> Resource:
         """GET ``url`` and return the resource.
 
-        :param url: the URL.
+        :param url: the URL; a relative one (``"/v1/users"``) resolves against
+            :attr:`entry_url` (RFC 3986).
         :param type: its profile type, if known (it is then validated against it).
         :param params: query string parameters.
+        :param headers: headers for this request.
+        :param timeout: this request's timeout (default: :attr:`timeout`).
         :param validation: the validation mode for this request (default:
             :attr:`validation`); with ``"strict"``, a :class:`~halkit.ProfileError`
             carries the violations and the resource (``error.resource``).
         """
         if validation is not None and validation not in VALIDATION_MODES:
             raise HalkitError(f"validation must be one of {VALIDATION_MODES}, not {validation!r}")
-        result = self._exchange("GET", url, params=params, type_hint=type, validation=validation)
+        url = self._absolute(url)
+        result = self._exchange(
+            "GET", url, params=params, headers=headers, timeout=timeout, type_hint=type, validation=validation
+        )
         if result is None:
             raise ContentTypeError(
                 f"GET {url} answered 204 No Content: no body", url=url, method="GET", status=204
@@ -354,7 +379,7 @@ class Client:
     def post(self, url: str, json: Any = None, **kwargs: Any) -> Optional[Resource]:
         """POST to ``url`` (for endpoints nothing links to); returns the resource that comes back.
 
-        Takes the keyword arguments of :meth:`request` and ``type=``, the
+        A relative ``url`` resolves against :attr:`entry_url`. Takes the keyword arguments of :meth:`request` and ``type=``, the
         answer's profile type if known; returns what :meth:`halkit.Resource.request` returns.
         """
         return self._verb("POST", url, json=json, **kwargs)
@@ -385,13 +410,19 @@ class Client:
         type: Optional[str] = None,
     ) -> Optional[Resource]:
         return self._exchange(
-            method, url, json=json, data=data, params=params, headers=headers, files=files, timeout=timeout,
+            method, self._absolute(url), json=json, data=data, params=params, headers=headers, files=files, timeout=timeout,
             type_hint=type,
         )
 
-    def follow(self, *rels: str, **variables: Any) -> Resource:
+    def _absolute(self, url: str) -> str:
+        """``url`` resolved against the entry URL when it is relative (RFC 3986)."""
+        if "://" in url[:12]:
+            return url
+        return uri.resolve(self.entry_url, url)
+
+    def follow(self, *rels: Union[str, Mapping[str, Any]], **kwargs: Any) -> Resource:
         """Fetch the entry point and follow ``rels`` from it (see :meth:`Resource.follow`)."""
-        return self.root().follow(*rels, **variables)
+        return self.root().follow(*rels, **kwargs)
 
     def resolve_href(self, base: Optional[str], href: str) -> str:
         """Resolve ``href``, found in a document at ``base``, by the :attr:`relative_hrefs` policy."""
@@ -600,7 +631,7 @@ class Client:
     ) -> Tuple[str, Optional[str]]:
         """The URL and rel of a request; warns about deprecated links and checks the method."""
         if isinstance(target, str):
-            url, rel = target, ("self" if source is not None else None)
+            url, rel = self._absolute(target), ("self" if source is not None else None)
         else:
             url, rel = target.expand(variables or {}), target.rel
             if target.deprecation is not None:
@@ -644,30 +675,85 @@ class Client:
         response = self.request(method, url, **_request_kwargs(json, data, params, headers, files, timeout))
         if method == "HEAD":
             return None
+        status = response.status_code
+        where = response.url or url
+        if status == 304:
+            raise self._not_modified(method, where, headers, response)
         location = response.headers.get("Location")
         if (
             method != "GET"
             and location
-            and response.status_code in (200, 201)
+            and status in (200, 201)
             and response.content.strip()
             and not is_json_media_type(media_type(response.headers.get("Content-Type")))
             and not _looks_like_json_object(response.content)
         ):
             # "Created", "OK"...: the resource is at Location, not in the body.
-            return self.get(uri.resolve(response.url or url, location), type=type_hint)
-        if response.status_code == 204 or not response.content.strip():
-            if method != "GET" and location and response.status_code in (200, 201):
-                return self.get(uri.resolve(response.url or url, location), type=type_hint)
-            if method == "GET" and response.status_code != 204:
+            return self.get(uri.resolve(where, location), type=type_hint)
+        if status == 204 or not response.content.strip():
+            if method != "GET" and location and status in (200, 201):
+                return self.get(uri.resolve(where, location), type=type_hint)
+            if method == "GET" and status != 204:
                 raise ContentTypeError(
-                    f"GET {response.url or url} answered {response.status_code} with an empty body",
+                    f"GET {where} answered {status} with an empty body",
                     content_type=response.headers.get("Content-Type"),
-                    status=response.status_code,
-                    url=response.url or url,
+                    status=status,
+                    url=where,
                     method=method,
+                    response=response,
                 )
             return None
-        return self._resource_from(response, type_hint, method=method, validation=validation)
+        if method == "GET" or not 200 <= status < 300:
+            return self._resource_from(response, type_hint, method=method, validation=validation)
+        # A write that succeeded never reads as a failure: an unreadable body
+        # gives way to the resource at Location, or to an error that says so.
+        try:
+            return self._resource_from(response, type_hint, method=method, validation=validation)
+        except (HalFormatError, ContentTypeError) as exc:
+            problem: HalkitError = exc
+            if location:
+                warnings.warn(
+                    f"{method} {where} succeeded ({status}) but its body could not be read ({exc}); "
+                    f"returning the resource at its Location instead",
+                    CompatibilityWarning,
+                    stacklevel=4,
+                )
+                try:
+                    return self.get(uri.resolve(where, location), type=type_hint)
+                except (HalFormatError, ContentTypeError) as again:
+                    problem = again
+            raise WriteSucceededError(
+                f"{method} {where} succeeded ({status} {response.reason or ''}".rstrip()
+                + "), so the change was made (do not simply retry it), but "
+                + (f"neither its answer nor its Location {location} can be read: {problem}" if location
+                   else f"its answer cannot be read: {problem}"),
+                status=status,
+                location=location,
+                url=where,
+                method=method,
+                response=response,
+            ) from problem
+        except ProfileError as exc:
+            exc.args = (f"{exc} (the {method} itself succeeded: {status})",)
+            raise
+
+    def _not_modified(
+        self, method: str, url: str, headers: Optional[Mapping[str, str]], response: requests.Response
+    ) -> RequestError:
+        asked = {k.lower() for k in (headers or {})} | {k.lower() for k in self._headers}
+        conditional = asked & {"if-none-match", "if-modified-since", "if-match", "if-unmodified-since"}
+        if conditional:
+            message = (
+                f"{method} {url} answered 304 Not Modified to your conditional request: "
+                "the representation you have is current, and there is no body to read"
+            )
+        else:
+            message = (
+                f"{method} {url} answered 304 Not Modified although the request was not conditional "
+                "(no If-None-Match or If-Modified-Since was sent): a cache or proxy in between answered "
+                "for a request it made itself; use halkit.Client(cache=True) for HTTP caching"
+            )
+        return RequestError(message, url=url, method=method, response=response)
 
     def _resource_from(
         self,
@@ -690,10 +776,22 @@ class Client:
                     status=response.status_code,
                     url=url,
                     method=method,
+                    response=response,
                 )
         try:
             document = decode_json(response.content, strict=self.strict)
         except HalFormatError as exc:
+            if not is_json_media_type(media):
+                # not JSON by its media type, and not JSON by its content: one cause, one exception
+                raise ContentTypeError(
+                    f"{method} {url} answered {response.status_code} with {media or 'no Content-Type'}, not JSON"
+                    f" (body starts {response.content[:60]!r})",
+                    content_type=response.headers.get("Content-Type"),
+                    status=response.status_code,
+                    url=url,
+                    method=method,
+                    response=response,
+                ) from exc
             # say what came back: an HTML error page, a proxy's banner...
             exc.args = (f"{method} {url}: {exc} (body starts {response.content[:60]!r})",)
             exc.response = response
@@ -722,6 +820,7 @@ class Client:
             except ProfileError as exc:
                 exc.args = (f"{url}: {exc}",)
                 exc.resource = resource
+                exc.response = response
                 raise
         return resource
 

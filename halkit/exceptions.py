@@ -11,6 +11,7 @@ keep idiomatic ``except`` clauses working too.
     ├── LinkNotFoundError (KeyError)        no such rel / name / index
     ├── AmbiguousLinkError (LookupError)    several links and no selector
     ├── TemplateError (ValueError)          malformed RFC 6570 template
+    │   └── UnknownVariableError (TypeError)  a variable the link's template does not declare
     ├── UnsafeURLError (ValueError)         scheme other than http(s)
     ├── EmulatorError                       the emulator cannot start, or is misused
     ├── FormError (ValueError)              HAL-FORMS values that the template refuses
@@ -25,7 +26,8 @@ keep idiomatic ``except`` clauses working too.
     │   │   └── TimeoutError
     │   ├── TooManyRedirectsError           redirect loops
     │   ├── ResponseTooLargeError           body over the configured cap
-    │   └── ContentTypeError                a body halkit cannot read as JSON
+    │   ├── ContentTypeError                a body halkit cannot read as JSON
+    │   └── WriteSucceededError             a write succeeded (2xx) but its answer is unreadable
     └── HTTPError                           a 4xx or 5xx answer
         ├── ClientError (4xx)
         │   ├── UnauthorizedError (401, also an AuthError)
@@ -45,7 +47,8 @@ keep idiomatic ``except`` clauses working too.
 from __future__ import annotations
 
 import builtins
-from typing import TYPE_CHECKING, Any, Iterable, Mapping, Optional, Sequence
+import re
+from typing import TYPE_CHECKING, Any, Iterable, List, Mapping, Optional, Sequence
 
 if TYPE_CHECKING:  # pragma: no cover
     import requests
@@ -56,6 +59,7 @@ __all__ = [
     "LinkNotFoundError",
     "AmbiguousLinkError",
     "TemplateError",
+    "UnknownVariableError",
     "UnsafeURLError",
     "FormError",
     "EmulatorError",
@@ -71,6 +75,7 @@ __all__ = [
     "TooManyRedirectsError",
     "ResponseTooLargeError",
     "ContentTypeError",
+    "WriteSucceededError",
     "HTTPError",
     "ClientError",
     "UnauthorizedError",
@@ -85,6 +90,8 @@ __all__ = [
     "CompatibilityWarning",
     "ProfileWarning",
     "error_for_status",
+    "server_words",
+    "MAX_SERVER_WORDS",
 ]
 
 
@@ -139,6 +146,34 @@ class TemplateError(HalkitError, ValueError):
     """A URI template (RFC 6570) is malformed or cannot be expanded with the given values."""
 
 
+class UnknownVariableError(TemplateError, TypeError):
+    """Variables given for a link whose template does not declare them (nothing was sent).
+
+    Also a :class:`TypeError`: like an unexpected keyword argument.
+
+    :ivar rel: the link's rel.
+    :ivar unknown: the names given that the template does not declare, sorted.
+    :ivar declared: the template's variables, in order (empty for a plain link).
+    """
+
+    def __init__(self, rel: str, href: str, unknown: Iterable[str], declared: Sequence[str]) -> None:
+        self.rel = rel
+        self.unknown = sorted(unknown)
+        self.declared = list(declared)
+        if declared:
+            msg = (
+                f"link {rel!r} ({href}) has no variable {', '.join(map(repr, self.unknown))}; "
+                f"its template declares {', '.join(map(repr, self.declared))}; nothing was sent"
+            )
+        else:
+            msg = (
+                f"link {rel!r} ({href}) is not templated, so it takes no variables "
+                f"({', '.join(map(repr, self.unknown))} given); nothing was sent "
+                "(query parameters go in params=)"
+            )
+        super().__init__(msg)
+
+
 class UnsafeURLError(HalkitError, ValueError):
     """A URL with a scheme other than ``http`` or ``https``; refused before any I/O."""
 
@@ -164,6 +199,8 @@ class ProfileError(HalkitError):
 
     #: The resource that broke the profile (strict mode), so nothing fetched is lost.
     resource: Any = None
+    #: The HTTP response the resource came in, when it came over HTTP.
+    response: Optional["requests.Response"] = None
 
     def __init__(self, message: str, violations: Sequence[Any] = ()) -> None:
         self.violations = list(violations)
@@ -230,11 +267,20 @@ class RequestError(HalkitError):
 
     :ivar url: the URL of the request.
     :ivar method: the HTTP method.
+    :ivar response: the :class:`requests.Response`, when one came back.
     """
 
-    def __init__(self, message: str, *, url: Optional[str] = None, method: Optional[str] = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        url: Optional[str] = None,
+        method: Optional[str] = None,
+        response: Optional["requests.Response"] = None,
+    ) -> None:
         self.url = url
         self.method = method
+        self.response = response
         super().__init__(message)
 
 
@@ -280,10 +326,37 @@ class ContentTypeError(RequestError):
         status: Optional[int] = None,
         url: Optional[str] = None,
         method: Optional[str] = None,
+        response: Optional["requests.Response"] = None,
     ) -> None:
         self.content_type = content_type
         self.status = status
-        super().__init__(message, url=url, method=method)
+        super().__init__(message, url=url, method=method, response=response)
+
+
+class WriteSucceededError(RequestError):
+    """A write (POST, PUT, PATCH, DELETE) succeeded, but its answer cannot be read.
+
+    The server said 2xx: the change was made, so do **not** retry it blindly.
+    The body was not a resource halkit can read and there was no ``Location``
+    to fetch instead; ``__cause__`` says what was wrong with the body.
+
+    :ivar status: the (successful) status code.
+    :ivar location: the ``Location`` header, if any.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int,
+        location: Optional[str] = None,
+        url: Optional[str] = None,
+        method: Optional[str] = None,
+        response: Optional["requests.Response"] = None,
+    ) -> None:
+        self.status = status
+        self.location = location
+        super().__init__(message, url=url, method=method, response=response)
 
 
 class HTTPError(HalkitError):
@@ -376,6 +449,116 @@ def _str_or_none(value: Any) -> Optional[str]:
     return value if isinstance(value, str) else None
 
 
+#: The most characters of the server's own words put in a message.
+MAX_SERVER_WORDS = 300
+
+_SECRET_KEYS = ("password", "secret", "token", "authorization", "api_key", "apikey", "credential", "cookie")
+_SECRET_VALUES = re.compile(r"(?i)\b(bearer|basic|token)\s+[A-Za-z0-9._~+/=-]{8,}")
+
+
+def _is_secret_key(key: str) -> bool:
+    lowered = key.lower()
+    return any(word in lowered for word in _SECRET_KEYS)
+
+
+def _text(value: Any) -> Optional[str]:
+    if isinstance(value, str):
+        return value.strip() or None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    return None
+
+
+def _messages(value: Any, depth: int = 0) -> List[str]:
+    """Messages in an error value: a string, a list of them, or objects with a message."""
+    if depth > 3:
+        return []
+    text = _text(value)
+    if text is not None:
+        return [text]
+    if isinstance(value, list):
+        return [m for item in value[:10] for m in _messages(item, depth + 1)]
+    if isinstance(value, Mapping):
+        field = _text(value.get("field")) or _text(value.get("pointer")) or _text(value.get("name"))
+        for key in ("message", "defaultMessage", "detail", "reason", "description", "msg", "title"):
+            text = _text(value.get(key))
+            if text is not None:
+                return [f"{field}: {text}" if field else text]
+        return _field_errors(value, depth + 1)
+    return []
+
+
+def _field_errors(body: Mapping[str, Any], depth: int = 0) -> List[str]:
+    """``{"name": ["This field is required."]}`` (DRF, Eve ``_issues``) as ``name: This field is required.``."""
+    out = []
+    for key, value in list(body.items())[:10]:
+        if not isinstance(key, str) or _is_secret_key(key):
+            continue
+        if key in ("_links", "_embedded") and isinstance(value, Mapping):
+            out.extend(_field_errors(value, depth + 1))  # drf-hal-json puts link fields' errors here
+            continue
+        messages = _messages(value, depth + 1)
+        if messages:
+            label = "" if key in ("non_field_errors", "__all__") else f"{key}: "
+            out.append(label + " ".join(messages))
+    return out
+
+
+def server_words(body: Any) -> Optional[str]:
+    """What the server said about an error, from the common shapes of error bodies.
+
+    RFC 9457 problem details (``title``, ``detail``, ``errors``), ``message``,
+    ``error``/``error_description`` (OAuth 2.0), Django REST framework's field
+    errors, Eve's ``_error`` and ``_issues``, Spring's ``errors``; cut to
+    :data:`MAX_SERVER_WORDS` characters, with anything that looks like a
+    credential left out.
+
+    :param body: the decoded JSON body of an error response (or a string).
+    :returns: one line, or ``None`` when the body says nothing usable.
+    """
+    parts: List[str] = []
+    if isinstance(body, Mapping):
+        for key in ("title", "detail"):  # RFC 9457: strings (a list there is a field's errors)
+            text = _text(body.get(key))
+            if text is not None:
+                parts.append(text)
+        for key in ("message", "error", "error_description"):
+            parts.extend(m for m in _messages(body.get(key)) if m not in parts)
+        eve = body.get("_error")
+        if eve is not None:
+            parts.extend(_messages(eve))
+        for key in ("_issues", "errors", "invalid-params", "invalid_params"):
+            value = body.get(key)
+            if isinstance(value, Mapping):
+                parts.extend(_field_errors(value))
+            elif isinstance(value, list):
+                parts.extend(_messages(value))
+        if not parts:
+            reserved = {"type", "status", "instance", "timestamp", "path", "code", "_status"}
+            parts = _field_errors({k: v for k, v in body.items() if k not in reserved})
+    elif isinstance(body, list):
+        parts = _messages(body)
+    else:
+        text = _text(body)
+        parts = [text] if text else []
+    if not parts:
+        return None
+    words = "; ".join(dict.fromkeys(parts))
+    words = _SECRET_VALUES.sub(lambda m: f"{m.group(1)} [redacted]", " ".join(words.split()))
+    if len(words) > MAX_SERVER_WORDS:
+        words = words[: MAX_SERVER_WORDS - 1].rstrip() + "…"
+    return words
+
+
+#: What to change when a server refuses the media types halkit sent.
+_HINTS = {
+    406: "the server cannot answer in the media types of the Accept header; "
+         "pass accept= to halkit.Client (e.g. accept='application/hal+json')",
+    415: "the server refuses the request body's Content-Type; "
+         "pass content_type= to halkit.Client (e.g. content_type='application/hal+json')",
+}
+
+
 def error_for_status(
     status: int,
     *,
@@ -386,9 +569,9 @@ def error_for_status(
 ) -> HTTPError:
     """Build the :class:`HTTPError` subclass that fits ``status``.
 
-    The message names the method, URL and status, plus the problem's
-    ``title``/``detail`` (RFC 9457) or the ``error``/``message`` fields many
-    APIs use, when the body has them. It never includes request headers.
+    The message names the method, URL and status, plus the server's own words
+    (see :func:`server_words`), and, for 406 and 415, the client option to
+    change. It never includes request headers.
     """
     if status in _BY_STATUS:
         cls: type[HTTPError] = _BY_STATUS[status]
@@ -398,14 +581,11 @@ def error_for_status(
         cls = ServerError
     reason = getattr(response, "reason", None) or ""
     msg = f"{method or 'GET'} {url or ''} answered {status} {reason}".rstrip()
-    if isinstance(body, Mapping):
-        parts = [
-            str(body[key])
-            for key in ("title", "detail", "error", "message", "error_description")
-            if isinstance(body.get(key), (str, int, float))
-        ]
-        if parts:
-            msg += ": " + "; ".join(parts)
+    words = server_words(body)
+    if words:
+        msg += ": " + words
+    if status in _HINTS:
+        msg += f" ({_HINTS[status]})"
     return cls(msg, status=status, response=response, body=body, url=url, method=method)
 
 

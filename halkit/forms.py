@@ -1,7 +1,7 @@
 """HAL-FORMS (draft-amundsen-hal-forms): the ``_templates`` of a resource, and submitting them.
 
 A :class:`Template` says how to send a state transition: ``method`` (default
-``GET``), ``contentType`` (default ``application/json``), ``target`` (default:
+``GET``, also for an empty or unrecognised one), ``contentType`` (default ``application/json``), ``target`` (default:
 the resource's own URL) and its :class:`Property` list. :meth:`Template.submit`
 checks the values against the properties (``required``, ``readOnly``,
 ``regex``, ``options``) and sends them: as a query string for ``GET``,
@@ -11,10 +11,11 @@ form-encoded for ``application/x-www-form-urlencoded``, as JSON otherwise.
 from __future__ import annotations
 
 import re
+import warnings
 from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Type
 
 from . import uri
-from .exceptions import FormError, HalFormatError, HalkitError
+from .exceptions import CompatibilityWarning, FormError, HalFormatError, HalkitError
 
 if TYPE_CHECKING:  # pragma: no cover
     from .resource import Resource
@@ -42,6 +43,9 @@ PROPERTY_ATTRIBUTES = (
     "placeholder",
     "options",
 )
+
+#: The methods a template may name; any other (or none) means GET, as the spec says.
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 _TEMPLATE_KEYS = ("key", "method", "contentType", "target", "title", "properties")
 
@@ -143,6 +147,7 @@ class Template:
         base: Optional[str] = None,
         url: Optional[str] = None,
         navigator: Optional["Navigator"] = None,
+        strict: bool = False,
     ) -> None:
         """Build a template from its JSON object ``raw``.
 
@@ -152,12 +157,19 @@ class Template:
         :param base: the URL a relative ``target`` resolves against.
         :param url: the URL of the resource it belongs to (the default target).
         :param navigator: what sends it (a :class:`~halkit.Client`).
+        :param strict: warn (:class:`~halkit.CompatibilityWarning`) about what
+            the spec says to ignore (a nameless property, an unknown method);
+            lenient mode ignores it silently.
         """
         if not isinstance(raw, Mapping):
             raise HalFormatError("a HAL-FORMS template must be an object", pointer)
-        method = raw.get("method", "GET")
-        if not isinstance(method, str) or not method.strip():
-            raise HalFormatError("'method' must be a non-empty string", f"{pointer}/method")
+        method = raw.get("method")
+        method = method.strip().upper() if isinstance(method, str) else ""
+        if method not in METHODS:
+            # the spec: a missing, empty or unrecognised method is GET
+            if method or "method" in raw:
+                _tolerated(strict, f"HAL-FORMS method {raw.get('method')!r} read as GET", f"{pointer}/method")
+            method = "GET"
         content_type = raw.get("contentType", "application/json")
         if not isinstance(content_type, str):
             raise HalFormatError("'contentType' must be a string", f"{pointer}/contentType")
@@ -168,15 +180,20 @@ class Template:
         if not isinstance(props, list):
             raise HalFormatError("'properties' must be an array", f"{pointer}/properties")
         self.key = key
-        self.method = method.strip().upper()
+        self.method = method
         self.content_type = content_type or "application/json"
         self.target: Optional[str] = (uri.resolve(base, target) if base else target) if target else None
         self.title: Optional[str] = raw.get("title") if isinstance(raw.get("title"), str) else None
-        self.properties: List[Property] = [
-            Property(p, f"{pointer}/properties/{i}") if isinstance(p, Mapping)
-            else _bad_property(f"{pointer}/properties/{i}")
-            for i, p in enumerate(props)
-        ]
+        self.properties: List[Property] = []
+        for i, p in enumerate(props):
+            if not isinstance(p, Mapping):
+                _bad_property(f"{pointer}/properties/{i}")
+            name = p.get("name")
+            if not isinstance(name, str) or not name:
+                # the spec: a property without a name is ignored
+                _tolerated(strict, "a HAL-FORMS property without a name was ignored", f"{pointer}/properties/{i}")
+                continue
+            self.properties.append(Property(p, f"{pointer}/properties/{i}"))
         self.extra: Mapping[str, Any] = {k: v for k, v in raw.items() if k not in _TEMPLATE_KEYS}
         self._nav = navigator
         self._url = url
@@ -240,6 +257,11 @@ class Template:
         return f"<Template {self.key!r} {self.method} {self.target or '(self)'}>"
 
 
+def _tolerated(strict: bool, message: str, pointer: str) -> None:
+    if strict:
+        warnings.warn(f"{message} at {pointer}", CompatibilityWarning, stacklevel=5)
+
+
 def _bad_property(pointer: str) -> Property:
     raise HalFormatError("a HAL-FORMS property must be an object", pointer)
 
@@ -251,6 +273,7 @@ def build_templates(
     base: Optional[str] = None,
     url: Optional[str] = None,
     navigator: Optional["Navigator"] = None,
+    strict: bool = False,
 ) -> Dict[str, Template]:
     """Build the templates of a resource from the JSON value of ``_templates``.
 
@@ -259,6 +282,7 @@ def build_templates(
     :param base: the URL relative targets resolve against.
     :param url: the resource's own URL (where a template without ``target`` goes).
     :param navigator: what sends the forms.
+    :param strict: warn about what the spec says to ignore (see :class:`Template`).
     """
     if raw is None:
         return {}
@@ -269,5 +293,7 @@ def build_templates(
     template_class: Type[Template] = getattr(navigator, "template_class", Template)
     keys = sorted(raw, key=lambda k: k != "default")
     for key in keys:
-        out[key] = template_class(key, raw[key], f"{pointer}/{key}", base=base, url=url, navigator=navigator)
+        out[key] = template_class(
+            key, raw[key], f"{pointer}/{key}", base=base, url=url, navigator=navigator, strict=strict
+        )
     return out

@@ -25,7 +25,16 @@ Two modes:
       of an object keyed by rel: exposed under the rel :data:`EMBEDDED_ARRAY_REL`;
     * ``missing-links``: an embedded resource without ``_links`` (so without
       a ``self`` link): read as having no links;
-    * ``missing-self``: an embedded resource whose ``_links`` has no ``self``.
+    * ``missing-self``: an embedded resource whose ``_links`` has no ``self``;
+    * ``link-map``: a rel whose value is an object of *named* link objects
+      instead of a link object or an array (Eve's ``"related": {"owner":
+      {"href": ...}, ...}``): read as an array of links whose ``name`` is the
+      key, so ``resource.link("related", name="owner")`` finds one.
+
+    Strict mode accepts what the draft allows and lenient mode reports:
+    an embedded resource without ``_links`` or without ``self`` (``_links``
+    is optional, ``self`` only recommended); lenient mode reports them
+    because such a resource has no URL.
 
     An embedded resource without ``self`` has no URL of its own (its
     :attr:`~halkit.Resource.url` is ``None``): nothing can be sent to it.
@@ -58,6 +67,7 @@ __all__ = [
     "decode_json",
     "escape_token",
     "is_json_media_type",
+    "is_link_map",
     "media_type",
     "pointer_of",
     "warn_deviations",
@@ -85,6 +95,7 @@ _DEVIATIONS = {
     "embedded-array": f"'_embedded' given as an array (exposed under rel {EMBEDDED_ARRAY_REL!r})",
     "missing-links": "an embedded resource without '_links' (so without a 'self' link)",
     "missing-self": "an embedded resource without a 'self' link",
+    "link-map": "a link relation given as an object of named links (read as an array, names from the keys)",
 }
 
 
@@ -297,15 +308,14 @@ def _plain_links(links: Dict[str, Any], strict: bool) -> bool:
 def _check_embedded_self(
     resource: Mapping[str, Any], pointer: str, strict: bool, deviations: List[Tuple[str, str]]
 ) -> None:
+    # the draft makes '_links' optional and 'self' only recommended: strict accepts both
+    if strict:
+        return
     links = resource.get("_links")
     if links is None:
-        if strict:
-            raise HalFormatError("an embedded resource needs '_links' with a 'self' link", pointer)
         if "_links" not in resource:  # a null '_links' is reported as null-embedded
             deviations.append(("missing-links", pointer))
     elif isinstance(links, Mapping) and links.get("self") is None:
-        if strict:
-            raise HalFormatError("an embedded resource needs a 'self' link", f"{pointer}/_links")
         deviations.append(("missing-self", f"{pointer}/_links"))
 
 
@@ -320,7 +330,10 @@ def _check_links(links: Any, pointer: str, strict: bool, deviations: List[Tuple[
     for rel, value in links.items():
         rel_ptr = f"{pointer}/{escape_token(rel)}"
         if isinstance(value, Mapping):
-            _check_link_object(value, rel_ptr, rel, strict)
+            if not strict and is_link_map(value) and rel != "curies":
+                deviations.append(("link-map", rel_ptr))
+            else:
+                _check_link_object(value, rel_ptr, rel, strict)
         elif isinstance(value, list):
             for i, item in enumerate(value):
                 if isinstance(item, Mapping):
@@ -341,6 +354,15 @@ def _check_links(links: Any, pointer: str, strict: bool, deviations: List[Tuple[
             raise HalFormatError(
                 f"a rel must map to a link object or an array of link objects, not {_kind(value)}", rel_ptr
             )
+
+
+def is_link_map(value: Mapping[str, Any]) -> bool:
+    """Whether ``value`` is an object of named link objects (``{"owner": {"href": ...}}``), not a link."""
+    return (
+        "href" not in value
+        and len(value) > 0
+        and all(isinstance(v, Mapping) and isinstance(v.get("href"), str) for v in value.values())
+    )
 
 
 def _check_link_object(link: Mapping[str, Any], pointer: str, rel: str, strict: bool) -> None:

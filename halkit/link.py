@@ -20,14 +20,14 @@ from typing import (
 )
 
 from . import uri
-from .exceptions import AmbiguousLinkError, HalFormatError, LinkNotFoundError, TemplateError
-from .hal import LINK_ATTRIBUTES, escape_token
+from .exceptions import AmbiguousLinkError, HalFormatError, LinkNotFoundError, TemplateError, UnknownVariableError
+from .hal import LINK_ATTRIBUTES, escape_token, is_link_map
 
 if TYPE_CHECKING:  # pragma: no cover
     import requests
 
     from .resource import Resource
-    from .typing import Navigator
+    from .typing import Navigator, Timeout
 
 __all__ = ["Link", "Links", "LINK_ATTRIBUTES"]
 
@@ -155,15 +155,55 @@ class Link:
             raise _no_client(self)
         return self._nav
 
-    def follow(self, variables: Optional[Mapping[str, Any]] = None, /, **kwargs: Any) -> "Resource":
-        """GET the target of this link and return it as a :class:`~halkit.Resource`."""
-        result = self.request("GET", variables, **kwargs)
+    def check_variables(self, variables: Mapping[str, Any]) -> None:
+        """Refuse variables this link's template does not declare (before anything is sent).
+
+        :raises halkit.UnknownVariableError: naming the template's variables.
+        """
+        if not variables:
+            return
+        declared = self.variables
+        unknown = set(variables).difference(declared)
+        if unknown:
+            raise UnknownVariableError(self.rel, self.href, unknown, declared)
+
+    def follow(
+        self,
+        variables: Optional[Mapping[str, Any]] = None,
+        /,
+        *,
+        params: Optional[Mapping[str, Any]] = None,
+        headers: Optional[Mapping[str, str]] = None,
+        timeout: "Timeout" = None,
+        **template_vars: Any,
+    ) -> "Resource":
+        """GET the target of this link and return it as a :class:`~halkit.Resource`.
+
+        :param variables: URI template variables as a mapping (for names that
+            collide with the keyword parameters: ``link.follow({"params": 1})``).
+        :param params: query string parameters (added to the expanded URL).
+        :param headers: headers for this request.
+        :param timeout: this request's timeout (default: the client's).
+        :param template_vars: more URI template variables.
+        :raises halkit.UnknownVariableError: a variable the template does not
+            declare (also a :class:`TypeError`); nothing is sent.
+        """
+        result = self.request("GET", variables, params=params, headers=headers, timeout=timeout, **template_vars)
         assert result is not None
         return result
 
-    def get(self, variables: Optional[Mapping[str, Any]] = None, /, **kwargs: Any) -> "Resource":
+    def get(
+        self,
+        variables: Optional[Mapping[str, Any]] = None,
+        /,
+        *,
+        params: Optional[Mapping[str, Any]] = None,
+        headers: Optional[Mapping[str, str]] = None,
+        timeout: "Timeout" = None,
+        **template_vars: Any,
+    ) -> "Resource":
         """Alias of :meth:`follow`, always by GET (never from ``_embedded``)."""
-        return self.follow(variables, **kwargs)
+        return self.follow(variables, params=params, headers=headers, timeout=timeout, **template_vars)
 
     def request(
         self,
@@ -175,46 +215,88 @@ class Link:
         data: Any = None,
         params: Optional[Mapping[str, Any]] = None,
         headers: Optional[Mapping[str, str]] = None,
+        files: Any = None,
+        timeout: "Timeout" = None,
         **template_vars: Any,
     ) -> Optional["Resource"]:
         """Send ``method`` to this link's target and return the resulting resource.
 
         See :meth:`halkit.Resource.request` for what comes back.
+
+        :param method: the HTTP method.
+        :param variables: URI template variables as a mapping.
+        :param json: a body to send as JSON.
+        :param data: a body to send as it is (a mapping is form-encoded, or
+            multipart with ``files``).
+        :param params: query string parameters.
+        :param headers: headers for this request.
+        :param files: files for a multipart body, as requests takes them.
+        :param timeout: this request's timeout.
+        :param template_vars: more URI template variables.
+        :raises halkit.UnknownVariableError: a variable the template does not declare.
         """
-        values = dict(variables or {})
-        values.update(template_vars)
+        values = self._values(variables, template_vars)
         return self._navigator().send(
-            self._source, self, method, variables=values, json=json, data=data, params=params, headers=headers
+            self._source, self, method, variables=values, json=json, data=data, params=params, headers=headers,
+            files=files, timeout=timeout,
         )
 
-    def post(self, json: Any = None, **kwargs: Any) -> Optional["Resource"]:
-        """POST ``json`` to the target; returns the created or returned resource, if any."""
-        return self.request("POST", json=json, **kwargs)
+    def _values(self, variables: Optional[Mapping[str, Any]], more: Mapping[str, Any]) -> Dict[str, Any]:
+        values = dict(variables or {})
+        values.update(more)
+        self.check_variables(values)
+        return values
 
-    def put(self, json: Any = None, **kwargs: Any) -> Optional["Resource"]:
-        """PUT ``json`` to the target."""
-        return self.request("PUT", json=json, **kwargs)
+    def post(self, json: Any = None, variables: Optional[Mapping[str, Any]] = None, **kwargs: Any) -> Optional["Resource"]:
+        """POST ``json`` to the target; returns the created or returned resource, if any.
 
-    def patch(self, json: Any = None, **kwargs: Any) -> Optional["Resource"]:
-        """PATCH the target with ``json``."""
-        return self.request("PATCH", json=json, **kwargs)
+        Takes the keyword arguments of :meth:`request`.
+        """
+        return self.request("POST", variables, json=json, **kwargs)
 
-    def delete(self, **kwargs: Any) -> Optional["Resource"]:
+    def put(self, json: Any = None, variables: Optional[Mapping[str, Any]] = None, **kwargs: Any) -> Optional["Resource"]:
+        """PUT ``json`` to the target (see :meth:`post`)."""
+        return self.request("PUT", variables, json=json, **kwargs)
+
+    def patch(self, json: Any = None, variables: Optional[Mapping[str, Any]] = None, **kwargs: Any) -> Optional["Resource"]:
+        """PATCH the target with ``json`` (see :meth:`post`)."""
+        return self.request("PATCH", variables, json=json, **kwargs)
+
+    def delete(self, variables: Optional[Mapping[str, Any]] = None, **kwargs: Any) -> Optional["Resource"]:
         """DELETE the target; returns the resource the server answers with, if any."""
-        return self.request("DELETE", **kwargs)
+        return self.request("DELETE", variables, **kwargs)
 
-    def head(self, **kwargs: Any) -> "requests.Response":
+    def head(
+        self,
+        variables: Optional[Mapping[str, Any]] = None,
+        /,
+        *,
+        params: Optional[Mapping[str, Any]] = None,
+        headers: Optional[Mapping[str, str]] = None,
+        timeout: "Timeout" = None,
+        **template_vars: Any,
+    ) -> "requests.Response":
         """HEAD the target; returns the response (HEAD has no representation)."""
-        return self._send_raw("HEAD", kwargs)
+        return self._navigator().send_raw(
+            self._source, self, "HEAD", variables=self._values(variables, template_vars), params=params,
+            headers=headers, timeout=timeout,
+        )
 
-    def options(self, **kwargs: Any) -> "requests.Response":
+    def options(
+        self,
+        variables: Optional[Mapping[str, Any]] = None,
+        /,
+        *,
+        params: Optional[Mapping[str, Any]] = None,
+        headers: Optional[Mapping[str, str]] = None,
+        timeout: "Timeout" = None,
+        **template_vars: Any,
+    ) -> "requests.Response":
         """OPTIONS on the target; returns the response (see its ``Allow`` header)."""
-        return self._send_raw("OPTIONS", kwargs)
-
-    def _send_raw(self, method: str, kwargs: Mapping[str, Any]) -> "requests.Response":
-        headers = kwargs.get("headers")
-        variables = {k: v for k, v in kwargs.items() if k != "headers"}
-        return self._navigator().send_raw(self._source, self, method, variables=variables, headers=headers)
+        return self._navigator().send_raw(
+            self._source, self, "OPTIONS", variables=self._values(variables, template_vars), params=params,
+            headers=headers, timeout=timeout,
+        )
 
     # -- plumbing ----------------------------------------------------------
 
@@ -248,6 +330,9 @@ def _no_client(link: Link) -> Exception:
 def _as_link_list(rel: str, value: Any, pointer: str, lenient: Optional[List[Tuple[str, str]]]) -> Tuple[List[Mapping[str, Any]], bool]:
     """Normalise the JSON value of one rel into (link objects, was_array)."""
     if isinstance(value, Mapping):
+        if lenient is not None and rel != "curies" and is_link_map(value):
+            lenient.append(("link-map", pointer))
+            return [{**link, "name": name} for name, link in value.items()], True
         return [value], False
     if isinstance(value, list):
         out: List[Mapping[str, Any]] = []

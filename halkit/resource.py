@@ -31,7 +31,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import requests
 
     from .forms import Template
-    from .typing import Navigator
+    from .typing import Navigator, Timeout
 
 __all__ = ["Resource", "PageIterator", "parse", "RESERVED"]
 
@@ -313,15 +313,19 @@ class Resource:
     def embedded(self, rel: str) -> List["Resource"]:
         """The embedded resources for ``rel`` (a list, whether the document had one or an array).
 
-        CURIE forms of ``rel`` are accepted as for links.
+        CURIE forms of ``rel`` are accepted as for links. A resource that
+        embeds nothing (an empty collection page, say) gives an empty list.
 
-        :raises halkit.LinkNotFoundError: nothing is embedded under ``rel``.
+        :raises halkit.LinkNotFoundError: the resource embeds other rels but
+            not ``rel`` (the message lists those it embeds).
         """
         emb = self._embedded_map()
         if rel in emb:
             return emb[rel]
         key = self._embedded_key(rel)
         if key is None:
+            if not emb:
+                return []
             raise LinkNotFoundError(rel, emb, detail=f"nothing embedded under rel {rel!r}")
         return emb[key]
 
@@ -367,6 +371,7 @@ class Resource:
                 base=scope.resolved_base(),
                 url=self.url if raw is not None else None,
                 navigator=scope.nav,
+                strict=scope.strict,
             )
         return MappingProxyType(self._templates_cache)
 
@@ -409,11 +414,14 @@ class Resource:
 
     def follow(
         self,
-        *rels: str,
+        *rels: Union[str, Mapping[str, Any]],
         name: Optional[str] = None,
         index: Optional[int] = None,
         embedded: bool = True,
         variables: Optional[Mapping[str, Any]] = None,
+        params: Optional[Mapping[str, Any]] = None,
+        headers: Optional[Mapping[str, str]] = None,
+        timeout: "Timeout" = None,
         **kwargs: Any,
     ) -> "Resource":
         """Follow one rel, or a chain of rels, and return the target resource.
@@ -423,27 +431,47 @@ class Resource:
         fetches. Otherwise the link is expanded with ``variables`` (when
         templated) and fetched by GET.
 
-        :param rels: one rel, or several to follow in a chain (``follow("a", "b")``).
+        :param rels: one rel, or several to follow in a chain (``follow("a", "b")``),
+            optionally followed by a mapping of URI template variables, for names
+            that collide with the keyword parameters (``follow("find", {"name": "jane"})``).
         :param name: choose among several links (of the last rel) by ``name``.
         :param index: ... or by position.
         :param embedded: use embedded resources when present (default ``True``).
-        :param variables: URI template variables as a mapping, for any templated
-            link in the chain; use it for variables called ``name``, ``index``,
-            ``embedded`` or ``variables`` (``follow("find:users", variables={"name": "jane"})``).
-        :param kwargs: more URI template variables.
+        :param variables: URI template variables as a mapping (the same as a
+            trailing positional mapping).
+        :param params: query string parameters for the last request.
+        :param headers: headers for every request of the chain.
+        :param timeout: the timeout of every request of the chain.
+        :param kwargs: more URI template variables. Each templated link of the
+            chain takes those its template declares; a variable that no link
+            of the chain declares raises before the last request is sent.
         :raises halkit.LinkNotFoundError: a rel is neither linked nor embedded.
+        :raises halkit.UnknownVariableError: a variable no link of the chain declares.
         """
+        values: Dict[str, Any] = {}
+        if rels and isinstance(rels[-1], Mapping):
+            values.update(rels[-1])
+            rels = rels[:-1]
         if not rels:
             raise TypeError("follow() needs at least one rel")
+        for rel in rels:
+            if not isinstance(rel, str):
+                raise TypeError(f"follow() takes rels (str) and one trailing mapping of variables, not {rel!r}")
         if variables:
-            kwargs = {**variables, **kwargs}
-        variables = kwargs
+            values.update(variables)
+        values.update(kwargs)
         current = self
         last = len(rels) - 1
+        used: Set[str] = set()
         for i, rel in enumerate(rels):
-            sel_name = name if i == last else None
-            sel_index = index if i == last else None
-            current = current._follow_one(rel, sel_name, sel_index, embedded, variables)
+            assert isinstance(rel, str)
+            if i == last:
+                current = current._follow_one(
+                    rel, name, index, embedded, values, used, params=params, headers=headers, timeout=timeout,
+                    last=True,
+                )
+            else:
+                current = current._follow_one(rel, None, None, embedded, values, used, headers=headers, timeout=timeout)
         return current
 
     def _follow_one(
@@ -452,9 +480,15 @@ class Resource:
         name: Optional[str],
         index: Optional[int],
         use_embedded: bool,
-        variables: Mapping[str, Any],
+        values: Mapping[str, Any],
+        used: Set[str],
+        *,
+        params: Optional[Mapping[str, Any]] = None,
+        headers: Optional[Mapping[str, str]] = None,
+        timeout: "Timeout" = None,
+        last: bool = False,
     ) -> "Resource":
-        if use_embedded and not variables:
+        if use_embedded and not values and params is None and headers is None:
             key = self._embedded_key(rel)
             if key is not None:
                 items = self._embedded_map()[key]
@@ -469,13 +503,23 @@ class Resource:
                         )
         link = self.links.select(rel, name=name, index=index)
         self._navigator()
-        return link.follow(variables)
+        declared = set(link.variables)
+        mine = {k: v for k, v in values.items() if k in declared}
+        used.update(mine)
+        if last:
+            unknown = set(values).difference(used)
+            if unknown:  # no link of the chain declares them: refuse before the last request
+                link.check_variables({k: values[k] for k in unknown})
+        return link.follow(mine, params=params, headers=headers, timeout=timeout)
 
     def items(self, rel: Optional[str] = None, *, next_rel: str = "next") -> "PageIterator":
         """Iterate a paged collection lazily, starting with this page.
 
         Yields the embedded items (under ``rel``; by default the page's only
-        embedded rel) of each page, then follows ``next``. Only one page is
+        embedded rel) of each page, then follows ``next``. A page that embeds
+        nothing yields nothing; a page that embeds other rels but not ``rel``
+        raises :class:`~halkit.LinkNotFoundError` naming them (a typo such as
+        ``items("order")`` for ``orders`` is not an empty collection). Only one page is
         held at a time. If fetching a page fails, iterating the same
         :class:`PageIterator` again retries that page: nothing is lost or
         yielded twice. A ``next`` link back to a page already fetched (URLs
@@ -522,15 +566,29 @@ class Resource:
         data: Any = None,
         params: Optional[Mapping[str, Any]] = None,
         headers: Optional[Mapping[str, str]] = None,
+        files: Any = None,
+        timeout: "Timeout" = None,
     ) -> Optional["Resource"]:
         """Send ``method`` to the resource's own URL.
 
         Returns the resource in the response body; for ``201 Created`` (and a
         ``200`` without a body) with a ``Location`` header, the resource at
         ``Location``; ``None`` for ``204 No Content`` or an empty body.
+
+        :param method: the HTTP method.
+        :param json: a body to send as JSON.
+        :param data: a body to send as it is (a mapping is form-encoded, or
+            multipart with ``files``).
+        :param params: query string parameters.
+        :param headers: headers for this request.
+        :param files: files for a multipart body, as requests takes them.
+        :param timeout: this request's timeout (default: the client's).
         """
         nav = self._navigator()
-        return nav.send(self.type, self._own_url(), method, json=json, data=data, params=params, headers=headers)
+        return nav.send(
+            self.type, self._own_url(), method, json=json, data=data, params=params, headers=headers, files=files,
+            timeout=timeout,
+        )
 
     def post(self, json: Any = None, **kwargs: Any) -> Optional["Resource"]:
         """POST to the resource's own URL."""
@@ -548,13 +606,29 @@ class Resource:
         """DELETE the resource; returns what the server answers with, if any."""
         return self.request("DELETE", **kwargs)
 
-    def head(self, **kwargs: Any) -> "requests.Response":
+    def head(
+        self,
+        *,
+        params: Optional[Mapping[str, Any]] = None,
+        headers: Optional[Mapping[str, str]] = None,
+        timeout: "Timeout" = None,
+    ) -> "requests.Response":
         """HEAD the resource's own URL; returns the response."""
-        return self._navigator().send_raw(self.type, self._own_url(), "HEAD", **kwargs)
+        return self._navigator().send_raw(
+            self.type, self._own_url(), "HEAD", params=params, headers=headers, timeout=timeout
+        )
 
-    def options(self, **kwargs: Any) -> "requests.Response":
+    def options(
+        self,
+        *,
+        params: Optional[Mapping[str, Any]] = None,
+        headers: Optional[Mapping[str, str]] = None,
+        timeout: "Timeout" = None,
+    ) -> "requests.Response":
         """OPTIONS on the resource's own URL; returns the response."""
-        return self._navigator().send_raw(self.type, self._own_url(), "OPTIONS", **kwargs)
+        return self._navigator().send_raw(
+            self.type, self._own_url(), "OPTIONS", params=params, headers=headers, timeout=timeout
+        )
 
 
 class PageIterator(Iterator[Resource]):
@@ -586,10 +660,9 @@ class PageIterator(Iterator[Resource]):
             if len(rels) > 1:
                 raise AmbiguousLinkError(f"page embeds several rels {rels}; pass items(rel=...)")
             rel = rels[0]
-        try:
-            return page.embedded(rel)
-        except LinkNotFoundError:
-            return []  # an empty page may leave _embedded out
+        # an empty page may leave _embedded out (nothing to yield); a page that
+        # embeds other rels but not this one is a mistake, and says so
+        return page.embedded(rel)
 
     def __next__(self) -> Resource:
         while True:

@@ -28,7 +28,7 @@ class StubNavigator:
     def send(self, source: Optional[str], target: Any, method: str, *, variables: Any = None, **kwargs: Any) -> Optional[halkit.Resource]:
         url = self._url(target, variables)
         self.calls.append(("send", source, url, method, {k: v for k, v in kwargs.items() if v is not None}))
-        document = self.documents.get(url)
+        document = self.documents.get(url, {} if method == "GET" else None)
         if document is None:
             return None
         return halkit.Resource(document, base_url=url, navigator=self)

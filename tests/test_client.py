@@ -295,6 +295,13 @@ def test_timeout_is_default_and_mapped(server: TestServer, prefix: str) -> None:
     client = Client(server.url(f"{prefix}/slow"), timeout=0.2, retries=0)
     with pytest.raises(halkit.TimeoutError):
         client.root()
+    # per call, on every verb: a generous timeout lets the slow answer through, a short one does not
+    patient = Client(server.url(f"{prefix}/"), timeout=0.2, retries=0)
+    assert patient.get("slow", timeout=5)["a"] == 1
+    res = halkit.Resource({"_links": {"slow": {"href": f"{prefix}/slow"}}}, base_url=server.url("/"), navigator=patient)
+    assert res.link("slow").get(timeout=5)["a"] == 1 and res.follow("slow", timeout=5)["a"] == 1
+    with pytest.raises(halkit.TimeoutError):
+        Client(server.url(f"{prefix}/"), retries=0).get("slow", timeout=0.2)
 
 
 def test_unsafe_schemes_refused_before_io() -> None:
@@ -429,3 +436,106 @@ def test_from_profile_builds_the_client_the_profile_describes(server: TestServer
         Client.from_profile(profile, "a")
     with pytest.raises(halkit.ProfileError, match="unknown validation mode"):
         Client.from_profile(profile, validation="loud")
+
+
+# -- requests-like calls ------------------------------------------------------------------------
+
+
+def test_per_call_params_and_headers_reach_the_server(api: Client, server: TestServer, prefix: str) -> None:
+    server.add(f"{prefix}/items?page=0&size=5", page(server, prefix, 0, 10))
+    root = api.root()
+    root.link("items").get(params={"size": 5}, headers={"X-Trace": "t1"})
+    root.follow("items", params={"size": 5})
+    hits = server.requests_to(f"{prefix}/items?page=0&size=5")
+    assert len(hits) == 2 and hits[0].headers.get("x-trace") == "t1"
+    with pytest.raises(halkit.UnknownVariableError):
+        root.follow("items", size=5)  # a typo'd keyword is not silently dropped
+    assert len(server.requests_to(f"{prefix}/items?page=0&size=5")) == 2
+
+
+def test_relative_urls_resolve_against_the_entry_url(api: Client, server: TestServer, prefix: str) -> None:
+    assert api.get(f"{prefix}/items/3")["id"] == 3
+    assert api.get("items/4")["id"] == 4  # the entry URL ends with '/'
+    server.add(f"{prefix}/made", {"made": True}, method="POST", status=201)
+    made = api.post("made", {"a": 1})
+    assert made is not None and made["made"] is True
+    with pytest.raises(halkit.UnsafeURLError):
+        api.get("file:///etc/passwd")
+
+
+# -- answers: successful writes, one exception per cause, the server's words ------------------
+
+
+def test_a_write_that_succeeded_never_reads_as_a_failure(server: TestServer, prefix: str) -> None:
+    odd = {"_links": {"self": 5}}  # not HAL in either mode
+    server.add(f"{prefix}/made/1", {"id": 1})
+    server.add(f"{prefix}/with-location", odd, method="POST", status=201,
+               headers={"Location": f"{prefix}/made/1"})
+    server.add(f"{prefix}/without-location", odd, method="POST", status=201)
+    with Client(server.url(f"{prefix}/"), retries=0) as client:
+        with pytest.warns(halkit.CompatibilityWarning, match="succeeded .201. but its body could not be read"):
+            made = client.post("with-location", {"a": 1})
+        assert made is not None and made["id"] == 1
+        with pytest.raises(halkit.WriteSucceededError) as info:
+            client.post("without-location", {"a": 1})
+    err = info.value
+    assert "succeeded (201" in str(err) and "do not simply retry" in str(err)
+    assert err.status == 201 and err.location is None and err.response is not None
+    assert isinstance(err.__cause__, halkit.HalFormatError)
+
+
+@pytest.mark.parametrize("strict", [False, True])
+def test_a_non_json_media_type_is_a_content_type_error_in_both_modes(
+    server: TestServer, prefix: str, strict: bool
+) -> None:
+    server.add(f"{prefix}/html", "{ this is a template, not JSON }", headers={"Content-Type": "text/html"})
+    with Client(server.url(f"{prefix}/"), strict=strict) as client:
+        with pytest.raises(halkit.ContentTypeError) as info:
+            client.get("html")
+    assert info.value.response is not None and info.value.response.status_code == 200
+    assert "text/html" in str(info.value)
+
+
+def test_a_304_to_a_request_that_was_not_conditional_says_so(server: TestServer, prefix: str) -> None:
+    server.add(f"{prefix}/stale", None, status=304)
+    with Client(server.url(f"{prefix}/")) as client:
+        with pytest.raises(halkit.RequestError, match="not conditional") as info:
+            client.get("stale")
+        assert info.value.response is not None
+        with pytest.raises(halkit.RequestError, match="your conditional request"):
+            client.get("stale", headers={"If-None-Match": '"v1"'})
+
+
+@pytest.mark.parametrize("body, words", [
+    ({"name": ["This field is required."]}, "name: This field is required."),  # Django REST framework
+    ({"_status": "ERR", "_error": {"code": 422, "message": "Insertion failure"},
+      "_issues": {"name": "required field"}}, "Insertion failure; name: required field"),  # Eve
+    ({"status": 400, "error": "Bad Request", "message": "Validation failed",
+      "errors": [{"field": "name", "defaultMessage": "must not be null"}]}, "name: must not be null"),  # Spring
+    ({"type": "about:blank", "title": "Invalid", "detail": "name is missing"}, "Invalid; name is missing"),
+])
+def test_error_messages_carry_the_servers_words(server: TestServer, prefix: str, body: Any, words: str) -> None:
+    server.add(f"{prefix}/bad", body, method="POST", status=400, headers={"Content-Type": "application/json"})
+    with Client(server.url(f"{prefix}/"), retries=0) as client:
+        with pytest.raises(halkit.ClientError) as info:
+            client.post("bad", {})
+    assert words in str(info.value) and info.value.response is not None
+
+
+@pytest.mark.parametrize("status, option", [(415, "content_type="), (406, "accept=")])
+def test_415_and_406_name_the_option_to_change(server: TestServer, prefix: str, status: int, option: str) -> None:
+    server.add(f"{prefix}/picky", None, method="POST", status=status)
+    with Client(server.url(f"{prefix}/"), retries=0) as client:
+        with pytest.raises(halkit.ClientError, match=option):
+            client.post("picky", {})
+
+
+def test_the_user_agent_names_halkit_and_requests(api: Client, server: TestServer, prefix: str) -> None:
+    api.root()
+    agent = server.requests_to(f"{prefix}/")[-1].headers["user-agent"]
+    assert agent == f"halkit/{halkit.__version__} python-requests/{requests.__version__}"
+    session = requests.Session()
+    session.headers["User-Agent"] = "mine/1"
+    with Client(server.url(f"{prefix}/"), session=session) as client:
+        client.root()
+    assert server.requests_to(f"{prefix}/")[-1].headers["user-agent"] == "mine/1"

@@ -52,9 +52,8 @@ def test_hal_forms_values_are_checked() -> None:
 @pytest.mark.parametrize("templates, pointer", [
     ([], "/_templates"),
     ({"a": []}, "/_templates/a"),
-    ({"a": {"method": 5}}, "/_templates/a/method"),
     ({"a": {"properties": {}}}, "/_templates/a/properties"),
-    ({"a": {"properties": [{"prompt": "no name"}]}}, "/_templates/a/properties/0"),
+    ({"a": {"properties": [5]}}, "/_templates/a/properties/0"),
 ])
 def test_malformed_hal_forms(templates: object, pointer: str) -> None:
     res = parse({"_templates": templates})
@@ -74,3 +73,21 @@ def test_submit_sends_through_the_navigator() -> None:
         ("send", None, "http://h/people/1", "PUT", {"json": {"name": "Ann", "id": "1"}}),
         ("send", None, "http://h/people/1", "POST", {"data": {"a": "1"}}),
     ]
+
+
+@pytest.mark.parametrize("method", [None, "", "  ", "FETCH", 5])
+def test_a_missing_empty_or_unknown_method_is_get(method: object) -> None:
+    raw = {} if method is None else {"method": method}
+    assert parse({"_templates": {"default": raw}}).template().method == "GET"
+    if method is not None:
+        with pytest.warns(halkit.CompatibilityWarning, match="read as GET"):
+            assert parse({"_templates": {"default": raw}}, strict=True).template().method == "GET"
+
+
+def test_nameless_properties_are_ignored() -> None:
+    doc = {"_templates": {"default": {"properties": [{"prompt": "no name"}, {"name": ""}, {"name": "q"}]},
+                          "other": {"method": "POST"}}}
+    res = parse(doc)
+    assert [p.name for p in res.template().properties] == ["q"] and res.template("other").method == "POST"
+    with pytest.warns(halkit.CompatibilityWarning, match="without a name was ignored"):
+        assert [p.name for p in parse(doc, strict=True).template().properties] == ["q"]

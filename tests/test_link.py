@@ -128,3 +128,53 @@ def test_a_link_keeps_no_reference_to_its_resource() -> None:
         assert link.url == "http://h/a"
     finally:
         gc.enable()
+
+
+# -- strict signatures ---------------------------------------------------------
+
+
+def _find() -> halkit.Link:
+    res = halkit.Resource({"_links": {"find": {"href": "/users{?name,page}", "templated": True},
+                                      "users": {"href": "/users"}}},
+                          base_url="http://h/", navigator=StubNavigator())
+    return res.link("find")
+
+
+def test_a_variable_the_template_does_not_declare_is_refused_before_sending() -> None:
+    link = _find()
+    nav = link._nav  # the stub
+    with pytest.raises(halkit.UnknownVariableError) as info:
+        link.follow(nmae="user3")
+    assert "'nmae'" in str(info.value) and "'name', 'page'" in str(info.value)
+    assert isinstance(info.value, TypeError) and isinstance(info.value, TemplateError)
+    assert info.value.unknown == ["nmae"] and info.value.declared == ["name", "page"]
+    assert nav.calls == []  # type: ignore[union-attr]
+
+
+def test_a_plain_link_takes_no_variables_and_points_to_params() -> None:
+    res = halkit.Resource({"_links": {"users": {"href": "/users"}}}, base_url="http://h/", navigator=StubNavigator())
+    with pytest.raises(halkit.UnknownVariableError, match="not templated.*params="):
+        res.link("users").get(size=5)
+    res.link("users").get(params={"size": 5})
+    assert res.navigator.calls == [("send", None, "http://h/users", "GET", {"params": {"size": 5}})]  # type: ignore[union-attr]
+
+
+def test_request_options_are_keywords_and_colliding_variables_go_in_a_mapping() -> None:
+    nav = StubNavigator()
+    res = halkit.Resource({"_links": {"q": {"href": "/q{?params,headers}", "templated": True}}},
+                          base_url="http://h/", navigator=nav)
+    link = res.link("q")
+    link.get({"params": 1, "headers": 2}, params={"x": "y"}, headers={"A": "b"}, timeout=3)
+    link.post({"a": 1}, {"params": 7}, files={"f": b"x"}, data={"k": "v"})
+    assert nav.calls == [
+        ("send", None, "http://h/q?params=1&headers=2", "GET", {"params": {"x": "y"}, "headers": {"A": "b"}, "timeout": 3}),
+        ("send", None, "http://h/q?params=7", "POST", {"json": {"a": 1}, "data": {"k": "v"}, "files": {"f": b"x"}}),
+    ]
+
+
+def test_an_unknown_keyword_of_a_resource_verb_is_a_type_error() -> None:
+    res = halkit.Resource({"_links": {"self": {"href": "/x"}}}, base_url="http://h/", navigator=StubNavigator())
+    with pytest.raises(TypeError):
+        res.post({}, timout=3)  # type: ignore[call-arg]
+    with pytest.raises(TypeError):
+        res.head(size=1)  # type: ignore[call-arg]

@@ -187,3 +187,55 @@ def test_a_walked_page_is_freed_by_reference_counting() -> None:
         assert [ref() for ref in refs] == [None, None]
     finally:
         gc.enable()
+
+
+def test_follow_checks_variables_across_the_chain_and_takes_a_trailing_mapping() -> None:
+    nav = StubNavigator(PAGES)
+    page = first_page(nav)
+    with pytest.raises(halkit.UnknownVariableError, match="'nmae'"):
+        page.follow("find", nmae="ann")
+    with pytest.raises(halkit.UnknownVariableError):
+        page.follow("next", size=5)  # a plain link: query parameters go in params=
+    assert nav.calls == []
+    assert page.follow("find", {"q": "ann"})["id"] == 9
+    page.follow("next", params={"size": 5}, headers={"X": "1"})
+    assert nav.calls[-1] == ("send", "page", "http://h/users?page=2", "GET", {"params": {"size": 5}, "headers": {"X": "1"}})
+
+
+def test_items_of_a_rel_the_page_does_not_embed_is_an_error_naming_what_it_embeds() -> None:
+    nav = StubNavigator(PAGES)
+    with pytest.raises(LinkNotFoundError) as info:
+        list(first_page(nav).items("user"))
+    assert "users" in str(info.value) and info.value.available == ["users"]
+    assert nav.calls == []  # nothing fetched for a typo
+    with pytest.raises(LinkNotFoundError):
+        first_page(nav).embedded("user")
+
+
+def test_a_page_that_embeds_nothing_yields_nothing() -> None:
+    empty = halkit.Resource({"_links": {"self": {"href": "/users"}}}, base_url="http://h/users", navigator=StubNavigator())
+    assert list(empty.items("users")) == [] and empty.embedded("users") == []
+    assert list(halkit.Resource({"_embedded": {}}, base_url="http://h/").items("users")) == []
+
+
+def test_the_model_over_a_real_client_on_the_in_memory_transport() -> None:
+    # halkit.Client as the navigator, halkit.transport.MockTransport underneath: no sockets
+    from halkit.transport import MockTransport, make_response
+
+    sent = []
+
+    def answer(request: Any) -> Any:
+        sent.append((request.method, request.url, request.params))
+        url = request.url.split("?")[0]
+        doc = PAGES.get(request.url) or PAGES.get(url + "?page=1") or {"id": 9}
+        return make_response(request, json=doc)
+
+    with halkit.Client("http://h/users?page=1", transport=MockTransport(answer), retries=0) as client:
+        page = client.root()
+        assert [user["id"] for user in page.items("users")] == [1, 2, 3]
+        assert page.follow("find", q="ann")["id"] == 9
+        page.link("next").get(params={"size": 2})
+        with pytest.raises(halkit.UnknownVariableError):
+            page.follow("next", size=2)
+    assert [method for method, _, _ in sent] == ["GET"] * 4
+    assert sent[-1] == ("GET", "http://h/users?page=2", {"size": 2})

@@ -9,19 +9,15 @@ from __future__ import annotations
 
 import ast
 import pathlib
-from typing import Dict, List, Optional, Set
+from typing import Dict, List, Optional, Set, Tuple
 
 import halkit
 
 PACKAGE = pathlib.Path(halkit.__file__).parent
 
-#: Edges other work removes (the ``profiles`` helper turns the registry into a
-#: subpackage that imports neither the client nor the resource model); they
-#: are left out of the graph until then, and named here so they stay visible.
-PENDING = {
-    ("halkit.registry", "halkit.client"),
-    ("halkit.registry", "halkit.resource"),
-}
+#: Edges known to close a circle that other work removes; left out of the
+#: graph until then, and named here so they stay visible. (None left.)
+PENDING: Set[Tuple[str, str]] = set()
 
 
 def _module_name(path: pathlib.Path) -> str:

@@ -173,8 +173,9 @@ def run(args: argparse.Namespace, stdin: Any, stdout: Any, stderr: Any) -> int:
                 response = client.request(method, client.entry_url, json=send_body, params=query or None)
         else:
             resource = client.root()
-            if len(args.follow) > 1:
-                resource = resource.follow(*args.follow[:-1], variables=variables)
+            for rel in args.follow[:-1]:  # each templated link takes the variables it declares
+                declared = resource.link(rel).variables if rel in resource.links else []
+                resource = resource.follow(rel, variables={k: v for k, v in variables.items() if k in declared})
             link = resource.link(args.follow[-1])
             resource = link.request(method, variables, json=send_body, params=query or None)
             response = resource.response if resource is not None else None

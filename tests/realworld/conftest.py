@@ -4,11 +4,14 @@
   configured in code, SQLite in a temporary file, served by a threading
   wsgiref server), reseeded before each test;
 * ``flask_hal``: a Flask-RESTful API rendered by **flask-restful-hal**, a
-  fresh in-memory store and server per test.
+  fresh in-memory store and server per test;
+* ``eve``: an **Eve** API (Flask + Cerberus), with mongomock standing in for
+  MongoDB, a fresh database and server per test.
 """
 
 from __future__ import annotations
 
+import itertools
 from typing import Iterator, List
 
 import pytest
@@ -80,5 +83,39 @@ def flask_hal() -> Iterator[WSGIThread]:
         store.add_book(f"Volume {i}", author_ids[i % len(author_ids)])
     server = WSGIThread(create_app(store))
     server.store = store  # type: ignore[attr-defined]
+    yield server
+    server.close()
+
+
+_EVE_DBS = itertools.count()
+
+#: The Eve API: people, and messages whose author relates to a person.
+EVE_SETTINGS = {
+    "MONGO_HOST": "localhost",
+    "MONGO_PORT": 27017,
+    "RESOURCE_METHODS": ["GET", "POST"],
+    "ITEM_METHODS": ["GET", "PATCH", "PUT", "DELETE"],
+    "PAGINATION_DEFAULT": 5,
+    "DOMAIN": {
+        "people": {"schema": {"name": {"type": "string", "required": True, "unique": True}}},
+        "messages": {"schema": {
+            "text": {"type": "string", "required": True},
+            "author": {"type": "objectid", "data_relation": {"resource": "people", "embeddable": True}},
+        }},
+    },
+}
+
+
+@pytest.fixture
+def eve(monkeypatch: pytest.MonkeyPatch) -> Iterator[WSGIThread]:
+    """An Eve API at ``/`` (fresh mongomock database), served on 127.0.0.1."""
+    pytest.importorskip("eve")
+    mongomock = pytest.importorskip("mongomock")
+    import eve.io.mongo.flask_pymongo as flask_pymongo
+    from eve import Eve
+
+    monkeypatch.setattr(flask_pymongo, "MongoClient", mongomock.MongoClient)
+    settings = dict(EVE_SETTINGS, MONGO_DBNAME=f"halkit{next(_EVE_DBS)}")  # mongomock clients share data
+    server = WSGIThread(Eve(settings=settings))
     yield server
     server.close()

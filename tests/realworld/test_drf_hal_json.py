@@ -137,14 +137,14 @@ def test_request_content_type_must_be_hal(drf: DRFServer) -> None:
         author_url = first.embedded(EMBEDDED_ARRAY_REL)[0].link("author").url
         with pytest.raises(halkit.ClientError) as info:
             first.link("self").post({"title": "X", "year": 2000, "_links": {"author": author_url}})
-    assert info.value.status == 415
+    assert info.value.status == 415 and "content_type=" in str(info.value)
     assert drf.book_count() == DRF_BOOKS
 
 
 def test_accept_header(drf: DRFServer) -> None:
     with pytest.raises(halkit.ClientError) as info:
         halkit.Client(drf.root, accept="application/json", retries=0).root()
-    assert info.value.status == 406
+    assert info.value.status == 406 and "accept=" in str(info.value)
     root = halkit.Client(drf.root, accept="application/hal+json", retries=0).root()
     assert root.response is not None and root.response.headers["Content-Type"] == HAL
 
@@ -179,3 +179,34 @@ def test_strict_mode_refuses_drf_hal_json(drf: DRFServer) -> None:
         client.get(root["books"])
     assert info.value.pointer == "/_links/self"
     assert drf.url("/api/books/") in str(info.value)
+
+
+def test_items_of_a_rel_the_pages_do_not_embed_is_an_error_not_an_empty_walk(drf: DRFServer) -> None:
+    client = _client(drf)
+    with record_compat():
+        first = client.get(drf.url("/api/books/"))
+        before = client.request_count
+        with pytest.raises(halkit.LinkNotFoundError) as info:
+            list(first.items("book"))
+    assert info.value.available == [EMBEDDED_ARRAY_REL]
+    assert client.request_count == before  # no page fetched for a typo
+
+
+def test_field_errors_reach_the_message(drf: DRFServer) -> None:
+    client = _client(drf)
+    with record_compat():
+        first = client.get(drf.url("/api/books/"))
+        with pytest.raises(halkit.ClientError) as info:
+            first.link("self").post({"year": 2000})
+    assert info.value.status == 400
+    assert "title: This field is required." in str(info.value), info.value.body
+
+
+def test_per_call_params_and_typos(drf: DRFServer) -> None:
+    client = _client(drf)
+    with record_compat():
+        first = client.get(drf.url("/api/books/"))
+        second = first.link("self").get(params={"page": 2})
+        assert [b["id"] for b in second.embedded(EMBEDDED_ARRAY_REL)] == drf.book_ids()[PAGE_SIZE:2 * PAGE_SIZE]
+        with pytest.raises(halkit.UnknownVariableError):
+            first.link("self").get(page=2)  # not a template variable: not silently dropped

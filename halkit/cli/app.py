@@ -152,7 +152,11 @@ def main(
     parser = build_parser()
     try:
         with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
-            args = parser.parse_args(argv)
+            args, extra = parser.parse_known_args(argv)
+            if extra and getattr(args, "command", None) == "get" and not any(e.startswith("-") for e in extra):
+                args.items = [*args.items, *extra]  # request items after options, as httpie takes them
+            elif extra:
+                parser.error("unrecognized arguments: " + " ".join(extra))
     except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help/--version
         return int(exc.code) if isinstance(exc.code, int) else EXIT_USAGE
     if args.command is None:

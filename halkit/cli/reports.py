@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
 
 from .. import __version__
+from .terminal import clean
 
 __all__ = ["Case", "Finding", "Findings", "junit_xml", "sarif"]
 
@@ -92,8 +93,9 @@ def junit_xml(findings: Findings) -> str:
 
     :param findings: what to write.
     """
+    # XML 1.0 cannot hold most control characters: they are shown as escapes (halkit.cli.terminal.clean)
     failures = sum(1 for case in findings.cases if any(f.level == "error" for f in case.findings))
-    name = f"halkit {findings.command}" + (f" ({findings.profile})" if findings.profile else "")
+    name = clean(f"halkit {findings.command}" + (f" ({findings.profile})" if findings.profile else ""))
     suite = ET.Element(
         "testsuite",
         name=name,
@@ -109,15 +111,16 @@ def junit_xml(findings: Findings) -> str:
     ET.SubElement(properties, "property", name="halkit.version", value=__version__)
     ET.SubElement(properties, "property", name="complete", value=str(findings.complete).lower())
     if findings.profile:
-        ET.SubElement(properties, "property", name="profile", value=findings.profile)
+        ET.SubElement(properties, "property", name="profile", value=clean(findings.profile))
     warnings_text: List[str] = []
     for case in findings.cases:
-        element = ET.SubElement(suite, "testcase", name=case.name, classname=case.group, time="0")
+        element = ET.SubElement(suite, "testcase", name=clean(case.name) or "?", classname=clean(case.group) or "?",
+                                time="0")
         errors = [f for f in case.findings if f.level == "error"]
         if errors:
             rules = ", ".join(OrderedDict.fromkeys(f.rule for f in errors))
             failure = ET.SubElement(
-                element, "failure", message=f"{len(errors)} problem(s): {rules}", type=errors[0].rule
+                element, "failure", message=clean(f"{len(errors)} problem(s): {rules}"), type=clean(errors[0].rule)
             )
             failure.text = "\n".join(_line(f) for f in errors)
         warnings_text.extend(f"warning: {_line(f)}" for f in case.findings if f.level != "error")
@@ -128,7 +131,7 @@ def junit_xml(findings: Findings) -> str:
 
 def _line(finding: Finding) -> str:
     where = f"{finding.location}#{finding.pointer}" if finding.pointer else finding.location
-    return f"{where}: [{finding.rule}] {finding.message}"
+    return clean(f"{where}: [{finding.rule}] {finding.message}")
 
 
 def sarif(findings: Findings) -> Dict[str, Any]:

@@ -30,16 +30,14 @@ tokens appear in no ``repr()``, no log record and no exception message.
 from __future__ import annotations
 
 import copy
-import functools
 import hmac
-import ipaddress
 import logging
 import math
-import re
 import threading
 import time
 from dataclasses import dataclass
 from typing import (
+    TYPE_CHECKING,
     Any,
     Callable,
     Dict,
@@ -57,12 +55,14 @@ from typing import (
 from urllib.parse import urlencode, urljoin, urlsplit
 
 import requests
-from authlib.integrations.base_client.errors import OAuthError
-from authlib.integrations.requests_client import OAuth2Session
 from requests.auth import AuthBase, HTTPBasicAuth
 from requests.cookies import extract_cookies_to_jar
 
+from . import urls
 from .exceptions import AuthError, UnsafeURLError
+
+if TYPE_CHECKING:  # pragma: no cover - authlib is imported when OAuth is first used
+    from authlib.integrations.requests_client import OAuth2Session
 
 __all__ = [
     "AuthLike",
@@ -83,10 +83,9 @@ AuthLike = Union[
     Callable[[requests.PreparedRequest], requests.PreparedRequest],
 ]
 
-#: An origin: (scheme, host, port), lower-case, port always explicit.
-_Origin = Tuple[str, str, int]
+#: An origin: (scheme, host, port), lower-case, port always explicit (see :mod:`halkit.urls`).
+_Origin = urls.Origin
 
-_DEFAULT_PORTS = {"http": 80, "https": 443}
 _AUTH_METHODS = ("client_secret_basic", "client_secret_post")
 #: The default leeway: a tenth of the token's lifetime, at most this many seconds.
 _MAX_DEFAULT_LEEWAY = 60.0
@@ -104,39 +103,12 @@ _A = TypeVar("_A", bound="_ScopedAuth")
 # --------------------------------------------------------------------------- origins
 
 
-_PREFIX = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*")
-
-
-def _origin_of(url: str) -> Optional[_Origin]:
-    """The origin of an absolute http(s) URL, or ``None`` if it has none (memoised per scheme and authority)."""
-    match = _PREFIX.match(url)
-    return _origin_of_prefix(match.group(0)) if match else _parse_origin(url)
-
-
-@functools.lru_cache(maxsize=256)
-def _origin_of_prefix(prefix: str) -> Optional[_Origin]:
-    return _parse_origin(prefix)
-
-
-def _parse_origin(url: str) -> Optional[_Origin]:
-    try:
-        parts = urlsplit(url)
-        scheme = parts.scheme.lower()
-        host = parts.hostname
-        port = parts.port
-    except ValueError:
-        return None
-    if scheme not in _DEFAULT_PORTS or not host:
-        return None
-    return (scheme, host.rstrip(".").lower(), port if port is not None else _DEFAULT_PORTS[scheme])
-
-
 def _normalise_origins(origins: Union[str, Iterable[str]]) -> FrozenSet[_Origin]:
     if isinstance(origins, str):
         origins = [origins]
     result = set()
     for value in origins:
-        origin = _origin_of(value) if isinstance(value, str) else None
+        origin = urls.origin_of(value)
         if origin is None:
             raise AuthError(
                 f"invalid origin {value!r}: expected an absolute http(s) URL "
@@ -146,23 +118,6 @@ def _normalise_origins(origins: Union[str, Iterable[str]]) -> FrozenSet[_Origin]
     if not result:
         raise AuthError("the origin allow-list is empty: credentials would never be sent")
     return frozenset(result)
-
-
-def _format_origin(origin: _Origin) -> str:
-    scheme, host, port = origin
-    if ":" in host:
-        host = f"[{host}]"
-    return f"{scheme}://{host}:{port}"
-
-
-def _is_loopback(host: str) -> bool:
-    host = host.rstrip(".").lower()
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 # --------------------------------------------------------------------------- base
@@ -190,7 +145,7 @@ class _ScopedAuth(AuthBase):
         """
         if self._origins is None:
             return None
-        return tuple(sorted(_format_origin(o) for o in self._origins))
+        return tuple(sorted(urls.format_origin(o) for o in self._origins))
 
     def with_origins(self: _A, origins: Union[str, Iterable[str]]) -> _A:
         """Return a copy of this auth that applies to ``origins`` instead.
@@ -214,7 +169,7 @@ class _ScopedAuth(AuthBase):
                 f"{type(self).__name__} has no origin allow-list: pass origins=[...] "
                 "or use it through halkit.Client, which scopes it to its entry URL"
             )
-        origin = _origin_of(url) if url else None
+        origin = urls.origin_of(url)
         return origin is not None and origin in self._origins
 
     def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
@@ -381,7 +336,7 @@ class _Reply:
 class _TokenState:
     """What every copy of one :class:`ClientCredentials` shares."""
 
-    def __init__(self, session: OAuth2Session) -> None:
+    def __init__(self, session: "OAuth2Session") -> None:
         self.lock = threading.Lock()
         self.session = session
         self.token: Optional[_Token] = None
@@ -407,12 +362,14 @@ class ClientCredentials(_ScopedAuth):
     :class:`halkit.UnauthorizedError`. Requests with a body that cannot be
     replayed (a stream or file) are not retried.
 
-    The seed's ChatKitty request (HTTP Basic plus the form fields
-    ``grant_type=client_credentials``, ``username`` and ``password``)::
+    A provider that wants more form fields than ``grant_type`` (an
+    ``audience``, or the id and secret again as ``username``/``password``)
+    gets them from ``extra_params``; a profile passes its
+    ``extra_form_fields`` that way::
 
         ClientCredentials(
-            "https://staging-authorization.chatkitty.com/oauth/token",
-            "acme", "acmesecret", password_fields=True,
+            "https://auth.example.com/oauth/token", "acme", "acmesecret",
+            extra_params={"username": "acme", "password": "acmesecret"},
         )
 
     authlib builds the Basic header from ``client_id:client_secret`` exactly as
@@ -432,10 +389,11 @@ class ClientCredentials(_ScopedAuth):
     :param auth_method: how the client authenticates to the token endpoint:
         ``"client_secret_basic"`` (HTTP Basic, the default) or
         ``"client_secret_post"`` (``client_id``/``client_secret`` form fields).
-    :param password_fields: also send ``username=<client_id>`` and
-        ``password=<client_secret>`` form fields, as the ChatKitty seed does.
+    :param password_fields: deprecated, use ``extra_params``: also send
+        ``username=<client_id>`` and ``password=<client_secret>`` form fields.
     :param extra_params: more form fields for the token request (such as
-        ``audience``). Values are treated as secrets.
+        ``audience``), a plain mapping of str to str. Values are treated as
+        secrets (redacted from messages) unless equal to the client id.
     :param origins: the origins (or URLs) the token may be sent to. ``None``
         (the default) means the origin of the client's entry URL; with a plain
         requests session it must be given.
@@ -515,6 +473,10 @@ class ClientCredentials(_ScopedAuth):
         self.password_fields = password_fields
         self._body = urlencode(form)
         self._secrets = tuple(s for s in {client_secret, *(v for _, v in form if v != client_id)} if len(s) >= 4)
+
+        # authlib (with joserfc and cryptography) is imported here, when OAuth
+        # is first used, not by `import halkit`
+        from authlib.integrations.requests_client import OAuth2Session
 
         session = OAuth2Session(
             client_id=client_id,
@@ -659,6 +621,8 @@ class ClientCredentials(_ScopedAuth):
         where = f"token endpoint {self.token_url}"
         logger.debug("requesting an access token from %s", self.token_url)
         sent_at = state.clock()
+        from authlib.integrations.base_client.errors import OAuthError
+
         try:
             raw = state.session.fetch_token(
                 self.token_url,
@@ -789,19 +753,18 @@ def _check_token_url(url: object, allow_insecure_http: bool) -> str:
     if not isinstance(url, str):
         raise AuthError(f"token_url must be a str, not {type(url).__name__}")
     try:
+        scheme, host, _ = urls.origin(url)
+    except UnsafeURLError as exc:
+        raise UnsafeURLError(f"the token URL must be an absolute http(s) URL: {exc}") from None
+    try:
         parts = urlsplit(url)
-        host = parts.hostname
-        parts.port  # noqa: B018 - validates the port
     except ValueError:
-        raise UnsafeURLError(f"invalid token URL {url!r}") from None
-    scheme = parts.scheme.lower()
-    if scheme not in _DEFAULT_PORTS or not host:
-        raise UnsafeURLError(f"the token URL must be an absolute http(s) URL, not {url!r}")
+        raise UnsafeURLError(f"invalid token URL {urls.redact(url)!r}") from None
     if parts.username is not None or parts.password is not None:
         raise AuthError("the token URL must not contain credentials; pass client_id and client_secret")
-    if scheme == "http" and not allow_insecure_http and not _is_loopback(host):
+    if scheme == "http" and not allow_insecure_http and not urls.is_loopback(host):
         raise AuthError(
-            f"refusing to send client credentials to {url} over plain http: use https, "
+            f"refusing to send client credentials to {urls.redact(url)} over plain http: use https, "
             "or pass allow_insecure_http=True if you really mean it"
         )
     return url

@@ -6,8 +6,11 @@ import base64
 import logging
 import re
 import socket
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 from typing import Any, Iterator, List
 
 import pytest
@@ -81,6 +84,39 @@ def test_reproduces_the_seed_request(session: requests.Session) -> None:
     assert req.headers["Accept"] == "application/json"
     # the server says "bearer"; the API still gets "Bearer"
     assert srv.api_requests[0].authorization == f"Bearer {req.token}"
+
+
+def test_extra_params_carry_a_providers_extra_form_fields(session: requests.Session) -> None:
+    # the generic way to send what a provider wants besides grant_type: a profile
+    # passes its extra_form_fields as this plain dict
+    fields = {"username": "acme", "password": "acmesecret"}
+    with (
+        OAuthServer(require_password_fields=True) as srv,
+        ClientCredentials(srv.token_url, "acme", "acmesecret", extra_params=fields, origins=[srv.origin]) as auth,
+    ):
+        assert session.get(srv.url("/api/"), auth=auth).status_code == 200
+    [req] = srv.token_requests
+    assert req.headers["Authorization"] == "Basic YWNtZTphY21lc2VjcmV0"
+    assert req.form == {"grant_type": ["client_credentials"], "username": ["acme"], "password": ["acmesecret"]}
+
+
+def test_the_auth_module_names_no_provider() -> None:
+    source = Path(halkit.auth.__file__).read_text(encoding="utf-8").lower()
+    assert "chatkitty" not in source
+
+
+def test_import_halkit_does_not_load_authlib() -> None:
+    code = (
+        "import sys, requests, halkit\n"
+        "client = halkit.Client('https://api.example.com/', auth='tok')\n"
+        "prepared = client._auth(requests.Request('GET', 'https://api.example.com/x').prepare())\n"
+        "assert prepared.headers['Authorization'] == 'Bearer tok'\n"
+        "print(sorted(m for m in ('authlib', 'joserfc', 'cryptography') if m in sys.modules))\n"
+        "halkit.ClientCredentials('https://api.example.com/token', 'id', 'secret').close()\n"
+        "print('authlib' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["[]", "True"]
 
 
 def test_client_secret_post(session: requests.Session) -> None:
@@ -452,6 +488,11 @@ def test_no_origins_with_a_plain_session(server: OAuthServer, session: requests.
         ("https://api.example.com", "https://api.example.com.evil.com/x", False),
         ("http://[::1]:8080", "http://[::1]:8080/x", True),
         ("HTTP://LOCALHOST:80", "http://localhost/x", True),
+        ("https://bücher.example", "https://xn--bcher-kva.example/x", True),
+        # a trailing dot is part of the host (halkit.urls): the two are different origins
+        ("https://api.example.com", "https://api.example.com./x", False),
+        ("https://api.example.com.", "https://API.example.com./x", True),
+        ("https://api.example.com.", "https://api.example.com/x", False),
     ],
 )
 def test_origin_matching(allowed: str, url: str, sent: bool) -> None:

@@ -87,7 +87,7 @@ def finishes_within(seconds: float, call: Callable[[], Any]) -> Any:
 def send(client: Client, method: str, url: str) -> Any:
     if method in ("HEAD", "OPTIONS"):
         return client.request(method, url)
-    return client._fetch(method, url, json={"x": 1} if method in ("POST", "PUT", "PATCH") else None)
+    return client.send(None, url, method, json={"x": 1} if method in ("POST", "PUT", "PATCH") else None)
 
 
 # -- which requests are retried -------------------------------------------------------------------

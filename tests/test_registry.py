@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import ast
 import importlib.metadata
 import json
 import pathlib
+import subprocess
 import sys
 import threading
+import warnings
 from types import MappingProxyType
 from typing import Any, Dict, Iterator, List
 
@@ -14,7 +17,7 @@ import pytest
 
 import halkit
 from halkit import registry
-from halkit.registry import Profile, ProfileRegistry, Violation, profile, profiles
+from halkit.registry import Profile, ProfileRegistry, Violation, discovery, profile, profiles
 from halkit.violations import format_checker, is_rfc3339_date_time
 
 from oauth_server import OAuthServer
@@ -127,7 +130,7 @@ def plugin(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
     monkeypatch.syspath_prepend(str(tmp_path / "site"))
     points: List[Any] = []
     monkeypatch.setattr(
-        registry, "_entry_points", lambda group: list(points) if group == registry.ENTRY_POINT_GROUP else []
+        discovery, "_entry_points", lambda group: list(points) if group == registry.ENTRY_POINT_GROUP else []
     )
     yield points
     for name in ("acme_halkit", "acme_paths"):
@@ -278,6 +281,29 @@ def test_bad_schema_files(tmp_path: pathlib.Path, schema: Any, expected: str) ->
     assert expected in broken(tmp_path, thing_json=schema)
 
 
+def test_a_broken_profile_is_an_invalid_profile_error_naming_file_and_pointer(tmp_path: pathlib.Path) -> None:
+    bad = manifest()
+    bad["types"]["thing"]["links"]["self"]["methods"] = ["FETCH"]
+    folder = write_profile(tmp_path / "broken", {"profile.json": bad, "thing.json": THING, "common.json": COMMON})
+    with pytest.raises(halkit.InvalidProfileError) as info:
+        Profile.from_directory(folder)
+    error = info.value
+    assert isinstance(error, halkit.ProfileError) and not isinstance(error, halkit.ProfileViolationError)
+    assert error.file is not None and error.file.endswith("broken/profile.json")
+    assert error.pointer == "/types/thing/links/self/methods/0"
+    assert error.problems and error.problems[0].startswith("at /types/thing/links/self/methods/0: ")
+    thing = json.loads(json.dumps(THING))
+    thing["properties"]["id"] = {"$ref": "common.json#/$defs/identifier"}
+    folder = write_profile(tmp_path / "dangling", {"profile.json": manifest(), "thing.json": thing, "common.json": COMMON})
+    with pytest.raises(halkit.InvalidProfileError) as info:
+        Profile.from_directory(folder)
+    assert info.value.file is not None and info.value.file.endswith("dangling/thing.json")
+    assert info.value.pointer == "/properties/id/$ref"
+    with pytest.raises(halkit.InvalidProfileError) as info:
+        Profile.from_directory(write_profile(tmp_path / "json", {"profile.json": "{"}))
+    assert info.value.file is not None and info.value.file.endswith("json/profile.json") and info.value.pointer is None
+
+
 # -- validating ---------------------------------------------------------------
 
 
@@ -412,6 +438,116 @@ def test_enforce_modes() -> None:
     assert ck.enforce({"token": "t"}, "user-token") == []
     with pytest.raises(halkit.ProfileError, match="unknown validation mode 'loud'"):
         ck.enforce(bad, "user-token", "loud")
+
+
+def test_strict_violations_are_profile_violation_errors() -> None:
+    ck = profile("chatkitty")
+    with pytest.raises(halkit.ProfileViolationError) as info:
+        ck.enforce({"token": 1}, "user-token")
+    assert isinstance(info.value, halkit.ProfileError) and not isinstance(info.value, halkit.InvalidProfileError)
+    assert info.value.resource is None  # a plain document: nothing to keep
+
+
+def test_enforce_names_the_resource_and_keeps_it() -> None:
+    ck = profile("chatkitty")
+
+    class Fetched:
+        url = "http://127.0.0.1/v1/tokens/1"
+        document = MappingProxyType({"token": 1})
+
+    fetched = Fetched()
+    with pytest.raises(halkit.ProfileViolationError, match=r"^http://127.0.0.1/v1/tokens/1: 1 violation") as info:
+        ck.enforce(fetched, "user-token")
+    assert info.value.resource is fetched
+    with pytest.warns(halkit.ProfileWarning, match=r"^http://127.0.0.1/v1/tokens/1: 1 violation"):
+        ck.enforce(fetched, "user-token", "warn")
+
+
+def test_documents_are_read_through_the_document_protocol() -> None:
+    ck = profile("chatkitty")
+
+    class Holder:
+        document = MappingProxyType({"token": "t"})
+
+    assert isinstance(Holder(), registry.HasDocument)
+    assert ck.validate(Holder(), "user-token") == []
+
+
+@pytest.mark.parametrize("method", ["DELETE", "delete", "PUT"])
+def test_check_method_modes(method: str) -> None:
+    ck = profile("chatkitty")
+    with pytest.raises(halkit.ProfileViolationError, match="documents GET, POST for rel 'users' of application") as info:
+        ck.check_method("application", "users", method)
+    assert [(v.pointer, v.rule) for v in info.value.violations] == [("/_links/users", "method")]
+    with pytest.warns(halkit.ProfileWarning, match="nothing was sent"):
+        ck.check_method("application", "users", method, "warn")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ck.check_method("application", "users", method, "off")
+
+
+@pytest.mark.parametrize("validation", ["strict", "warn"])
+def test_check_method_always_allows_head_and_options_and_documented_methods(validation: str) -> None:
+    ck = profile("chatkitty")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for method in ("HEAD", "options", "GET", "post"):
+            ck.check_method("application", "users", method, validation)
+        ck.check_method("application", "no-such-rel", "DELETE", validation)  # undocumented: nothing to refuse
+    with pytest.raises(halkit.ProfileError, match="unknown validation mode"):
+        ck.check_method("application", "users", "GET", "loud")
+
+
+def test_auth_spec_gives_generic_client_credentials_options() -> None:
+    options = profile("chatkitty").auth.client_credentials_options("acme", "s3cret")
+    assert options == {
+        "scope": None,
+        "auth_method": "client_secret_basic",
+        "extra_params": {"username": "acme", "password": "s3cret"},
+    }
+    assert registry.AuthSpec().client_credentials_options("a", "b")["extra_params"] is None
+
+
+# -- layering ------------------------------------------------------------------
+
+
+REGISTRY_DIR = pathlib.Path(registry.__file__).parent
+
+
+def test_import_halkit_loads_no_jsonschema() -> None:
+    code = (
+        "import sys, halkit, halkit.registry, halkit.violations; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('jsonschema', 'referencing')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+    code = "import sys, halkit; halkit.profile('chatkitty'); print('jsonschema' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "True"
+
+
+@pytest.mark.parametrize("module", sorted(path.name for path in REGISTRY_DIR.glob("*.py")))
+def test_the_registry_imports_no_http_layer_at_module_level(module: str) -> None:
+    tree = ast.parse((REGISTRY_DIR / module).read_text(encoding="utf-8"))
+    imported = set()
+    for node in tree.body:  # module level only (Profile.client imports inside the method)
+        if isinstance(node, ast.ImportFrom):
+            imported.add("." * node.level + (node.module or ""))
+        elif isinstance(node, ast.Import):
+            imported.update(alias.name for alias in node.names)
+    for forbidden in ("..client", "..resource", "..auth", "..link", "..forms", "..transport", "requests"):
+        assert forbidden not in imported, (module, forbidden)
+
+
+def test_no_generic_module_names_chatkitty() -> None:
+    for path in REGISTRY_DIR.glob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):  # the code, docstrings aside (they may use the shipped profile as an example)
+            body = getattr(node, "body", None)
+            if isinstance(body, list) and body and isinstance(body[0], ast.Expr):
+                if isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str):
+                    body.pop(0)
+        assert "chatkitty" not in ast.unparse(tree).lower(), path.name
 
 
 # -- format checks ------------------------------------------------------------

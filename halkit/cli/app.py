@@ -77,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     output = _output_parent()
     crawl.add_parser(commands, [_client_parent(profile_required=True), output], _report_parent())
+    crawl.add_diff_parser(commands, [output])
     get.add_parser(commands, [_client_parent(), output])
     validate.add_validate_parser(commands, [_client_parent(profile_required=True), output], _report_parent())
     validate.add_check_profiles_parser(commands)
@@ -182,6 +183,8 @@ def _dispatch(args: argparse.Namespace, stdin: IO[str], stdout: IO[str], stderr:
 
     if args.command == "crawl":
         return crawl.run(args, stdout, stderr)
+    if args.command == "diff":
+        return crawl.run_diff(args, stdout)
     if args.command == "get":
         return get.run(args, stdin, stdout, stderr)
     if args.command == "validate":

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json as _json
 import threading
-import time
 import warnings
 from typing import (
     TYPE_CHECKING,
@@ -27,7 +26,6 @@ from typing import (
 
 import requests
 from requests.adapters import HTTPAdapter
-from urllib3.exceptions import MaxRetryError, ResponseError
 from urllib3.util.retry import Retry
 
 from . import uri
@@ -44,7 +42,8 @@ from .exceptions import (
 )
 from .hal import check_document, decode_json, is_json_media_type, media_type, warn_deviations
 from .resource import Resource
-from .transport import Transport
+from .retry import IDEMPOTENT_METHODS, HalkitRetry, default_retry
+from .transport import Request, SessionTransport, Transport, default_deadline
 from .violations import VALIDATION_MODES
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -68,85 +67,14 @@ DEFAULT_ACCEPT = "application/hal+json, application/json;q=0.9"
 DEFAULT_TIMEOUT = 10.0
 #: The largest response body read, in bytes after decompression (32 MiB).
 DEFAULT_MAX_BODY_SIZE = 32 * 1024 * 1024
-#: Methods retried automatically on connection errors and 429/502/503/504.
-IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+# IDEMPOTENT_METHODS, HalkitRetry and default_retry live in halkit.retry (re-exported here)
+_USE_DEFAULT: Any = object()
 
 #: The values of ``Client(relative_hrefs=...)``.
 RELATIVE_HREF_POLICIES = ("document", "api-root")
 #: Redirects after which requests re-sends a request as a GET, without its body.
 _METHOD_CHANGING_REDIRECTS = (301, 302)
 
-
-
-class HalkitRetry(Retry):
-    """urllib3's :class:`~urllib3.util.retry.Retry`, bounded in total time too.
-
-    :param max_retry_after: the longest ``Retry-After`` wait honoured, in
-        seconds; a server asking for more gets no retry (the answer, e.g. a
-        429, is raised at once as :class:`~halkit.RateLimitedError`).
-    :param deadline: the most time, in seconds from the first failure, that
-        retrying may take, waits included; when the next wait would pass it,
-        the last answer (or error) is given instead.
-
-    Every other argument is urllib3's.
-    """
-
-    def __init__(self, *args: Any, max_retry_after: float = 30.0, deadline: float = 60.0,
-                 _started: Optional[float] = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.max_retry_after = max_retry_after
-        self.deadline = deadline
-        self._started = _started
-
-    def new(self, **kw: Any) -> "HalkitRetry":
-        kw.setdefault("max_retry_after", self.max_retry_after)
-        kw.setdefault("deadline", self.deadline)
-        kw.setdefault("_started", self._started)
-        return super().new(**kw)  # type: ignore[no-any-return]
-
-    def increment(self, method: Optional[str] = None, url: Optional[str] = None, response: Any = None,
-                  error: Optional[Exception] = None, _pool: Any = None, _stacktrace: Any = None) -> "HalkitRetry":
-        now = time.monotonic()
-        started = self._started if (self.history and self._started is not None) else now
-        if response is not None and self.respect_retry_after_header:
-            wait = self.get_retry_after(response)
-            if wait is not None and (wait > self.max_retry_after or now - started + wait > self.deadline):
-                raise MaxRetryError(_pool, url or "", error or ResponseError(f"Retry-After {wait:.0f}s is too long"))
-        new = super().increment(method, url, response, error, _pool, _stacktrace)
-        new._started = started
-        if now - started + new.get_backoff_time() > self.deadline:
-            raise MaxRetryError(_pool, url or "", error or ResponseError("retry deadline passed"))
-        return new  # type: ignore[no-any-return]
-
-
-def default_retry(total: int = 3, *, max_retry_after: float = 30.0, deadline: float = 60.0) -> Retry:
-    """The retry policy of a client's own session (a :class:`HalkitRetry`).
-
-    Idempotent methods only (POST and PATCH are never retried); connection
-    errors and 429/502/503/504; exponential backoff with jitter;
-    ``Retry-After`` (seconds or an HTTP date) honoured up to
-    ``max_retry_after``; at most ``total`` retries within ``deadline`` seconds.
-    """
-    kwargs: Dict[str, Any] = dict(
-        total=total,
-        connect=total,
-        read=total,
-        status=total,
-        other=0,
-        backoff_factor=0.2,
-        status_forcelist=(429, 502, 503, 504),
-        allowed_methods=IDEMPOTENT_METHODS,
-        respect_retry_after_header=True,
-        raise_on_status=False,
-        raise_on_redirect=False,
-        max_retry_after=max_retry_after,
-        deadline=deadline,
-    )
-    try:
-        return HalkitRetry(backoff_jitter=0.1, backoff_max=10.0, **kwargs)
-    except TypeError:  # urllib3 < 2: no jitter, no backoff_max, maybe no `other`
-        kwargs.pop("other")
-        return HalkitRetry(**kwargs)
 
 
 def _looks_like_json_object(content: bytes) -> bool:
@@ -204,6 +132,18 @@ class Client:
         ``pip install halkit[cache]``): ``True`` for an in-memory cache, or a
         cachecontrol cache object (see :mod:`halkit.cache`). With your own
         session, mount :func:`halkit.cache.make_cache_adapter` on it instead.
+    :param transport: what sends the requests (see :mod:`halkit.transport`):
+        by default a :class:`~halkit.transport.SessionTransport` over
+        ``session``; e.g. a :class:`~halkit.transport.MockTransport` in tests,
+        or a :class:`~halkit.transport.RequestsTransport` to always go through
+        ``Session.send``. :attr:`session` is then the transport's session, if it has one.
+    :param fast_path: ``False`` sends every request through ``Session.send``
+        (the fast urllib3 path is otherwise used only when nothing would
+        notice: no test double, adapter, hook, proxy, cookie or ``.netrc`` entry).
+    :param deadline: the most seconds one call may take in all (connect,
+        every read, redirects and retries together); by default
+        :data:`halkit.transport.DEADLINE_FACTOR` times the read timeout;
+        ``None`` for no total bound.
     """
 
     def __init__(
@@ -225,6 +165,9 @@ class Client:
         relative_hrefs: str = "document",
         api_root: Optional[str] = None,
         cache: Any = None,
+        transport: Optional[Transport] = None,
+        fast_path: bool = True,
+        deadline: Optional[float] = _USE_DEFAULT,
     ) -> None:
         uri.check_scheme(entry_url)
         self.entry_url = entry_url
@@ -238,10 +181,12 @@ class Client:
             uri.check_scheme(api_root)
         #: The URL ``relative_hrefs="api-root"`` resolves against (it ends with ``/``).
         self.api_root = api_root if api_root.endswith("/") else api_root + "/"
-        self._owns_session = session is None
+        if transport is not None and (session is not None or cache not in (None, False)):
+            raise HalkitError("transport= replaces session= and cache=: give the session to the transport")
+        self._owns_session = session is None and transport is None
         if session is not None and cache not in (None, False):
             raise HalkitError("cache= applies to a client-made session; mount halkit.cache.make_cache_adapter() on yours")
-        if session is None:
+        if session is None and transport is None:
             session = requests.Session()
             retry: Union[Retry, int] = 0
             if retries:
@@ -256,9 +201,16 @@ class Client:
             if adapter is not None:
                 session.mount("http://", adapter)
                 session.mount("https://", adapter)
-        #: The :class:`requests.Session` every request goes through.
-        self.session = session
-        self._transport = Transport(session)
+        if transport is None:
+            transport = SessionTransport(session, fast_path=fast_path)
+        #: What sends the requests (see :mod:`halkit.transport`).
+        self.transport: Transport = transport
+        if session is None:
+            session = getattr(transport, "session", None)
+        #: The :class:`requests.Session` requests go through (``None`` for a transport without one).
+        self.session: Optional[requests.Session] = session
+        #: The total deadline of one call, in seconds (``None``: no bound; see ``deadline=``).
+        self.deadline: Optional[float] = default_deadline(timeout) if deadline is _USE_DEFAULT else deadline
         self.timeout = timeout
         self.max_body_size = max_body_size
         self.content_type = content_type
@@ -327,32 +279,30 @@ class Client:
             profile = load_profile(profile)
         if validation not in VALIDATION_MODES:
             raise ProfileError(f"unknown validation mode {validation!r}; use one of {', '.join(VALIDATION_MODES)}")
-        env = profile.environment(environment)
-        entry = entry_url or env.entry_url
+        # a validation-only profile may document no environment: an entry_url is enough
+        env = profile.environment(environment) if entry_url is None or environment is not None else None
+        entry = entry_url or (env.entry_url if env is not None else "")
         if (client_id is None) != (client_secret is None):
             raise ProfileError("pass both client_id and client_secret, or neither")
         if client_id is not None and client_secret is not None and "auth" not in client_kwargs:
-            token = token_url or env.token_url
+            if env is None and profile.default_environment is not None:
+                env = profile.environment()
+            token = token_url or (env.token_url if env is not None else None)
             if token is None or profile.auth.type == "none":
                 raise ProfileError(f"the {profile.name} profile documents no token endpoint; pass token_url")
             from .auth import ClientCredentials
 
             client_kwargs["auth"] = ClientCredentials(
-                token,
-                client_id,
-                client_secret,
-                scope=profile.auth.scope,
-                auth_method=profile.auth.token_endpoint_auth_method,
-                extra_params=profile.auth.form_fields(client_id, client_secret) or None,
+                token, client_id, client_secret, **profile.auth.client_credentials_options(client_id, client_secret)
             )
         return cls(entry, profile=profile, validation=validation, **client_kwargs)
 
     # -- lifecycle ---------------------------------------------------------
 
     def close(self) -> None:
-        """Close the session, if the client made it, and the auth's token session."""
-        self._transport.close()
-        if self._owns_session:
+        """Close the transport, the session if the client made it, and the auth's token session."""
+        self.transport.close()
+        if self._owns_session and self.session is not None:
             self.session.close()
         close = getattr(self._auth, "close", None)
         if callable(close):
@@ -460,38 +410,52 @@ class Client:
         data: Any = None,
         params: Optional[Mapping[str, Any]] = None,
         headers: Optional[Mapping[str, str]] = None,
+        files: Any = None,
+        timeout: Union[float, Tuple[Optional[float], Optional[float]], None] = None,
+        deadline: Optional[float] = _USE_DEFAULT,
     ) -> requests.Response:
         """Send one request and return the :class:`requests.Response`, its body read.
 
+        :param method: the HTTP method.
+        :param url: the absolute URL.
+        :param json: a body to send as JSON (with the client's ``content_type``).
+        :param data: a body as requests takes it (a form ``dict``, ``str``, ``bytes``, a file).
+        :param params: query parameters to add to the URL.
+        :param headers: headers for this request, over the client's.
+        :param files: a multipart upload, as requests takes it (``{"file": ("a.png", fp, "image/png")}``).
+        :param timeout: seconds (or ``(connect, read)``) for this request instead of the client's.
+        :param deadline: the most seconds this call may take in all, instead of the client's.
         :raises halkit.HTTPError: a 4xx or 5xx answer (with the response and parsed body).
-        :raises halkit.TransportError: connection errors and timeouts.
+        :raises halkit.TransportError: connection errors, timeouts and a passed deadline.
         :raises halkit.UnsafeURLError: a URL whose scheme is not http or https.
         :raises halkit.ResponseTooLargeError: a body over :attr:`max_body_size`.
         """
         method = method.upper()
         uri.check_scheme(url)
         hdrs: MutableMapping[str, str] = dict(self._headers)
-        body: Any = data
+        body: Optional[bytes] = None
         if json is not None:
             try:
                 body = _json.dumps(json, allow_nan=False, separators=(",", ":")).encode("utf-8")
             except (TypeError, ValueError) as exc:
                 raise HalkitError(f"cannot send the request body as JSON: {exc}") from exc
             hdrs["Content-Type"] = self.content_type
+        elif type(data) is bytes and files is None:
+            body, data = data, None
         if headers:
             hdrs.update(headers)
+        if timeout is None:
+            timeout = self.timeout
+            if deadline is _USE_DEFAULT:
+                deadline = self.deadline
+        elif deadline is _USE_DEFAULT:
+            deadline = default_deadline(timeout)
         with self._lock:
             self.request_count += 1
-        response = self._transport.send(
-            method,
-            url,
-            headers=hdrs,
-            body=body,
-            params=params,
-            auth=self._auth,
-            timeout=self.timeout,
-            max_body_size=self.max_body_size,
-        )
+        response = self.transport.send(Request(
+            method, url, headers=hdrs, body=body, data=data, files=files, params=params, auth=self._auth,
+            timeout=timeout, max_body_size=self.max_body_size, deadline=deadline,
+        ))
         if method not in ("GET", "HEAD"):
             self._check_redirects(response, method, url)
         if response.headers.get("Deprecation") or response.headers.get("Sunset"):

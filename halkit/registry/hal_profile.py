@@ -67,8 +67,6 @@ except ImportError:  # pragma: no cover
 if TYPE_CHECKING:  # pragma: no cover
     import referencing
 
-    from ..client import Client
-
 __all__ = ["HasDocument", "Profile", "document_of"]
 
 #: The methods :meth:`Profile.check_method` always allows: they change nothing.
@@ -181,10 +179,15 @@ class Profile:
             )
         self._registry: "referencing.Registry[Any]" = registry.with_resources(resources).crawl()
         resolver = self._registry.resolver()
-        self._properties: Mapping[str, FrozenSet[str]] = {
-            name: property_names(resolver, definition.schema_uri) if definition.schema_uri is not None else frozenset()
+        properties = {
+            name: property_names(resolver, definition.schema_uri)
+            if definition.schema_uri is not None
+            else (frozenset(), True)
             for name, definition in self._definitions.items()
         }
+        self._properties: Mapping[str, FrozenSet[str]] = {name: found for name, (found, _) in properties.items()}
+        #: the types whose schema admits any property name (or that have no schema)
+        self._open: FrozenSet[str] = frozenset(name for name, (_, any_name) in properties.items() if any_name)
         self._documented = {
             name: frozenset(
                 {("link", rel) for rel in definition.links}
@@ -444,9 +447,10 @@ class Profile:
         A warning-level rule (``undocumented``), for catching typos
         (``displayname``, a rel ``chanels``): each violation names the nearest
         documented name ("did you mean"). Embedded resources are checked by
-        their declared types; a type whose schema documents no properties
-        (none, or only ``additionalProperties``) reports no properties;
-        ``curies`` is always documented.
+        their declared types. Properties are not checked for a type without a
+        schema, nor for one whose schema admits any name
+        (``patternProperties``, or ``additionalProperties`` other than
+        ``false``); ``curies`` is always documented.
 
         :param document_or_resource: the document or resource.
         :param type: the type to check against.
@@ -462,7 +466,7 @@ class Profile:
             return
         definition = self._definitions[type]
         properties = self._properties[type]
-        if properties:
+        if type not in self._open:
             names = sorted(properties)
             for key in document:
                 if key in ("_links", "_embedded", "_templates") or key in properties:
@@ -597,6 +601,8 @@ class Profile:
         where = f"{url}: " if isinstance(url, str) else ""
         errors = [v for v in violations if v.rule not in WARNING_RULES]
         notes = [v for v in violations if v.rule in WARNING_RULES]
+        if notes:
+            warnings.warn(where + self.summary(notes, type), ProfileWarning, stacklevel=stacklevel + 1)
         if errors and validation == "strict":
             raise ProfileViolationError(
                 where + self.summary(errors, type),
@@ -605,8 +611,6 @@ class Profile:
             )
         if errors:
             warnings.warn(where + self.summary(errors, type), ProfileWarning, stacklevel=stacklevel + 1)
-        if notes:
-            warnings.warn(where + self.summary(notes, type), ProfileWarning, stacklevel=stacklevel + 1)
         return violations
 
     def check_method(
@@ -654,53 +658,6 @@ class Profile:
         shown = "; ".join(f"{v.pointer or '/'}: {v.message}" for v in violations[:MAX_LISTED])
         more = f"; and {len(violations) - MAX_LISTED} more" if len(violations) > MAX_LISTED else ""
         return f"{len(violations)} violation(s) of the {self.name} profile for type {type}: {shown}{more}"
-
-    # -- clients -------------------------------------------------------------
-
-    def client(
-        self,
-        client_id: Optional[str] = None,
-        client_secret: Optional[str] = None,
-        *,
-        environment: Optional[str] = None,
-        validation: str = "strict",
-        entry_url: Optional[str] = None,
-        token_url: Optional[str] = None,
-        **client_kwargs: Any,
-    ) -> "Client":
-        """Return a ready client for this API: entry URL, token URL and auth from the profile.
-
-        (Kept for compatibility; ``halkit.Client.from_profile`` is the factory.)
-
-        :param client_id: the OAuth 2.0 client id (with ``client_secret``;
-            leave both out for a client without authentication).
-        :param client_secret: the client secret.
-        :param environment: the environment's name (default: :attr:`default_environment`).
-        :param validation: ``"strict"``, ``"warn"`` or ``"off"``.
-        :param entry_url: overrides the environment's entry URL (an emulator, say).
-        :param token_url: overrides the environment's token URL.
-        :param client_kwargs: passed on to :class:`halkit.Client`.
-        :raises halkit.ProfileError: unknown environment, or credentials without a token URL.
-        """
-        # imported here: the profile layer sits beside the HTTP layer, not above it
-        from ..auth import ClientCredentials
-        from ..client import Client
-
-        check_mode(validation)
-        env = self.environment(environment) if entry_url is None or environment is not None else None
-        entry = entry_url or (env.entry_url if env is not None else "")
-        if (client_id is None) != (client_secret is None):
-            raise ProfileError("pass both client_id and client_secret, or neither")
-        if client_id is not None and client_secret is not None and "auth" not in client_kwargs:
-            if env is None and self.default_environment is not None:
-                env = self.environment()
-            token = token_url or (env.token_url if env is not None else None)
-            if token is None or self.auth.type == "none":
-                raise ProfileError(f"the {self.name} profile documents no token endpoint; pass token_url")
-            client_kwargs["auth"] = ClientCredentials(
-                token, client_id, client_secret, **self.auth.client_credentials_options(client_id, client_secret)
-            )
-        return Client(entry, profile=self, validation=validation, **client_kwargs)
 
 
 def _sort_key(violation: Violation) -> Tuple[Any, ...]:

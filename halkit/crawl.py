@@ -213,6 +213,7 @@ def crawl(
     workers: int = 1,
     rate: Optional[float] = None,
     same_origin: bool = True,
+    undocumented: bool = False,
     progress: Optional[Callable[[int, int], None]] = None,
     report: Optional[CrawlReport] = None,
 ) -> CrawlReport:
@@ -231,6 +232,9 @@ def crawl(
     :param workers: how many requests may be in flight at once.
     :param rate: at most this many requests a second (default: no limit).
     :param same_origin: follow only links to the client's origins (default); False follows any http(s) link.
+    :param undocumented: also report the property names, rels and embedded rels
+        the profile does not document, as warnings (rule ``undocumented``:
+        :meth:`halkit.registry.Profile.undocumented`), which do not make the report fail.
     :param progress: called as ``progress(fetched, queued)`` after each fetch (from the calling thread).
     :param report: a report to fill in (so that a caller interrupted by Ctrl-C keeps what was seen).
     :raises ValueError: a limit below 1.
@@ -260,7 +264,7 @@ def crawl(
     try:
         while level:
             report.depth = depth
-            results = _fetch_level(client, level, pool, pacer, report, progress)
+            results = _fetch_level(client, level, pool, pacer, report, progress, undocumented)
             nxt: List[Tuple[str, Optional[str]]] = []
             for fetched in results:
                 if fetched.resource is None:
@@ -300,8 +304,20 @@ def crawl(
     return report
 
 
-def _fetch_one(client: "Client", url: str, type_hint: Optional[str], pacer: _Pacer) -> _Fetched:
+def _fetch_one(client: "Client", url: str, type_hint: Optional[str], pacer: _Pacer, undocumented: bool) -> _Fetched:
     """Fetch and validate one URL (in a worker thread); never raises a HalkitError."""
+    fetched = _fetch_validated(client, url, type_hint, pacer)
+    profile = client.profile
+    resource = fetched.resource
+    if undocumented and profile is not None and resource is not None and resource.type is not None:
+        try:
+            fetched.violations.extend(profile.undocumented(resource, resource.type))
+        except HalkitError as exc:  # pragma: no cover - a profile that cannot say
+            fetched.violations.append(CrawlProblem(url, resource.type, "error", "", str(exc)))
+    return fetched
+
+
+def _fetch_validated(client: "Client", url: str, type_hint: Optional[str], pacer: _Pacer) -> _Fetched:
     for attempt in range(1, RATE_LIMIT_ATTEMPTS + 1):
         pacer.wait()
         try:
@@ -323,11 +339,11 @@ def _fetch_one(client: "Client", url: str, type_hint: Optional[str], pacer: _Pac
 
 
 def _results(client: "Client", level: List[Tuple[str, Optional[str]]], pool: Optional[ThreadPoolExecutor],
-             pacer: _Pacer) -> Iterator[Tuple[int, _Fetched]]:
+             pacer: _Pacer, undocumented: bool) -> Iterator[Tuple[int, _Fetched]]:
     """(index in the level, result) as fetches finish; at most a bounded number in flight."""
     if pool is None:
         for index, (url, hint) in enumerate(level):
-            yield index, _fetch_one(client, url, hint, pacer)
+            yield index, _fetch_one(client, url, hint, pacer, undocumented)
         return
     limit = pool._max_workers * 2  # bounded in flight: the level is already bounded by max_resources
     pending: Dict["Future[_Fetched]", int] = {}
@@ -335,7 +351,7 @@ def _results(client: "Client", level: List[Tuple[str, Optional[str]]], pool: Opt
     while position < len(level) or pending:
         while position < len(level) and len(pending) < limit:
             url, hint = level[position]
-            pending[pool.submit(_fetch_one, client, url, hint, pacer)] = position
+            pending[pool.submit(_fetch_one, client, url, hint, pacer, undocumented)] = position
             position += 1
         done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
         for future in done:
@@ -344,11 +360,11 @@ def _results(client: "Client", level: List[Tuple[str, Optional[str]]], pool: Opt
 
 def _fetch_level(client: "Client", level: List[Tuple[str, Optional[str]]], pool: Optional[ThreadPoolExecutor],
                  pacer: _Pacer, report: CrawlReport,
-                 progress: Optional[Callable[[int, int], None]]) -> List[_Fetched]:
+                 progress: Optional[Callable[[int, int], None]], undocumented: bool) -> List[_Fetched]:
     """Fetch a level; record each result in the report, in the level's order."""
     ordered: List[Optional[_Fetched]] = [None] * len(level)
     recorded = 0
-    for index, fetched in _results(client, level, pool, pacer):
+    for index, fetched in _results(client, level, pool, pacer, undocumented):
         ordered[index] = fetched
         while recorded < len(level) and ordered[recorded] is not None:
             item = ordered[recorded]
@@ -371,9 +387,10 @@ def _record(fetched: _Fetched, report: CrawlReport, *, entry: bool) -> None:
         return
     resource = fetched.resource
     report.resources[resource.type] += 1
+    from .registry.violations import WARNING_RULES
+
     for v in fetched.violations:
-        level = getattr(v, "level", None) or getattr(v, "severity", None) or "error"
-        level = "warning" if str(level).lower().startswith("warn") else "error"
+        level = "warning" if v.rule in WARNING_RULES else getattr(v, "level", "error")
         report.problems.append(CrawlProblem(fetched.url, resource.type, v.rule, v.pointer, v.message, level))
 
 

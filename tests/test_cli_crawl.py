@@ -244,3 +244,24 @@ def test_baseline_and_diff(server: TestServer, prefix: str, tmp_path: "pathlib.P
     assert run("diff", str(baseline), str(baseline))[0] == 0
     code, _, err = run("diff", str(baseline), str(tmp_path / "nope.json"))
     assert code == 2 and "cannot read" in err
+
+
+def test_undocumented_names_are_warnings(server: TestServer, prefix: str) -> None:
+    server.add(f"{prefix}/v1", {"_links": {"self": {"href": f"{prefix}/v1"}, "aplication": {"href": f"{prefix}/v1"}},
+                                "colour": "blue"})
+    url = server.url(f"{prefix}/v1")
+    code, out, _ = run("crawl", url, "-p", "chatkitty", "-q", "--max-depth", "0", "--format", "json")
+    report = json.loads(out)
+    warnings = [p for p in report["problems"] if p["level"] == "warning"]
+    assert [p["rule"] for p in warnings] == ["undocumented"]
+    assert "did you mean 'application'?" in warnings[0]["message"]
+    assert code == 1  # the missing `application` link is a violation; warnings alone would pass
+    errors = [p for p in report["problems"] if p["level"] == "error"]
+    assert [p["rule"] for p in errors] == ["required-link"]
+    server.add(f"{prefix}/ok", {"_links": {"self": {"href": f"{prefix}/ok"}, "application": {"href": f"{prefix}/ok"},
+                                           "colour": {"href": f"{prefix}/ok"}}})
+    ok = server.url(f"{prefix}/ok")
+    code, out, _ = run("crawl", ok, "-p", "chatkitty", "-q", "--max-depth", "0")
+    assert code == 0 and "warnings: 1" in out and "colour" in out
+    code, _, _ = run("crawl", ok, "-p", "chatkitty", "-q", "--max-depth", "0", "--fail-on", "warning")
+    assert code == 1

@@ -33,7 +33,8 @@ def test_valid_files_exit_0() -> None:
 def test_explicit_type() -> None:
     status, out, _ = run("validate", "-p", "chatkitty", "--type", "user", fixture("v1-channel-open"))
     assert status == 1
-    assert "1 violation of type user\n" in out
+    assert "1 violation, 2 warnings of type user\n" in out
+    assert "/type: warning: user: property 'type' is not documented [undocumented]" in out
     assert "  /_links/channels: user: required link 'channels' is missing [required-link]\n" in out
 
 
@@ -218,3 +219,16 @@ def test_report_formats_for_validate(tmp_path: pathlib.Path) -> None:
     status, out, _ = run("validate", "-p", "chatkitty", fixture("v1-user"), "--format", "json", "--report", str(target))
     assert status == 0 and out == "1 document valid\n"
     assert json.loads(target.read_text())["valid"] is True
+
+
+def test_undocumented_names_warn_and_fail_only_on_request(tmp_path: pathlib.Path) -> None:
+    user = json.loads((FIXTURES / "v1-user.json").read_text())
+    user["displayname"] = "typo"
+    user["_links"]["chanels"] = {"href": "/x"}
+    path = write(tmp_path, "user.json", json.dumps(user))
+    status, out, _ = run("validate", "-p", "chatkitty", path)
+    assert status == 0
+    assert "warning: user: property 'displayname' is not documented" in out and "[undocumented]" in out
+    assert "chanels" in out
+    status, out, _ = run("validate", "-p", "chatkitty", path, "--fail-on", "warning")
+    assert status == 1

@@ -65,7 +65,7 @@ def _report_parent() -> argparse.ArgumentParser:
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of the ``halkit`` program."""
     from ..emulator.runner import add_arguments as add_emulator_arguments
-    from . import completion, crawl, get, validate
+    from . import completion, crawl, get, profile, validate
 
     parser = argparse.ArgumentParser(
         prog="halkit",
@@ -82,6 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_validate_parser(commands, [_client_parent(profile_required=True), output], _report_parent())
     validate.add_check_profiles_parser(commands)
     commands.add_parser("profiles", help="list the installed profiles")
+    profile.add_parser(commands, [_client_parent(), output])
     emulate = commands.add_parser("emulate", help="run the built-in API emulator in the foreground")
     emulate.add_argument("api", nargs="?", metavar="API", help="the API to emulate (the profile it serves)")
     add_emulator_arguments(emulate)
@@ -179,8 +180,10 @@ def main(
 
 
 def _dispatch(args: argparse.Namespace, stdin: IO[str], stdout: IO[str], stderr: IO[str]) -> int:
-    from . import completion, crawl, get, validate
+    from . import completion, crawl, get, profile, validate
 
+    if args.command == "profile":
+        return profile.run(args, stdout)
     if args.command == "crawl":
         return crawl.run(args, stdout, stderr)
     if args.command == "diff":

@@ -158,7 +158,8 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
         client = make_client(options)
         with client:
             crawl(client, max_resources=args.max_resources, max_depth=args.max_depth, workers=args.workers,
-                  rate=args.rate, same_origin=not args.any_origin, progress=progress, report=report)
+                  rate=args.rate, same_origin=not args.any_origin, undocumented=True, progress=progress,
+                  report=report)
     except KeyboardInterrupt:
         interrupted = True
     finally:

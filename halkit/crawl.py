@@ -264,7 +264,7 @@ def crawl(
     try:
         while level:
             report.depth = depth
-            results = _fetch_level(client, level, pool, pacer, report, progress, undocumented)
+            results = _fetch_level(client, level, pool, pacer, report, progress, undocumented, workers)
             nxt: List[Tuple[str, Optional[str]]] = []
             for fetched in results:
                 if fetched.resource is None:
@@ -339,13 +339,13 @@ def _fetch_validated(client: "Client", url: str, type_hint: Optional[str], pacer
 
 
 def _results(client: "Client", level: List[Tuple[str, Optional[str]]], pool: Optional[ThreadPoolExecutor],
-             pacer: _Pacer, undocumented: bool) -> Iterator[Tuple[int, _Fetched]]:
+             pacer: _Pacer, undocumented: bool, workers: int) -> Iterator[Tuple[int, _Fetched]]:
     """(index in the level, result) as fetches finish; at most a bounded number in flight."""
     if pool is None:
         for index, (url, hint) in enumerate(level):
             yield index, _fetch_one(client, url, hint, pacer, undocumented)
         return
-    limit = pool._max_workers * 2  # bounded in flight: the level is already bounded by max_resources
+    limit = workers * 2  # bounded in flight: the level is already bounded by max_resources
     pending: Dict["Future[_Fetched]", int] = {}
     position = 0
     while position < len(level) or pending:
@@ -360,11 +360,11 @@ def _results(client: "Client", level: List[Tuple[str, Optional[str]]], pool: Opt
 
 def _fetch_level(client: "Client", level: List[Tuple[str, Optional[str]]], pool: Optional[ThreadPoolExecutor],
                  pacer: _Pacer, report: CrawlReport,
-                 progress: Optional[Callable[[int, int], None]], undocumented: bool) -> List[_Fetched]:
+                 progress: Optional[Callable[[int, int], None]], undocumented: bool, workers: int) -> List[_Fetched]:
     """Fetch a level; record each result in the report, in the level's order."""
     ordered: List[Optional[_Fetched]] = [None] * len(level)
     recorded = 0
-    for index, fetched in _results(client, level, pool, pacer, undocumented):
+    for index, fetched in _results(client, level, pool, pacer, undocumented, workers):
         ordered[index] = fetched
         while recorded < len(level) and ordered[recorded] is not None:
             item = ordered[recorded]

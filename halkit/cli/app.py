@@ -5,17 +5,16 @@ from __future__ import annotations
 import argparse
 import contextlib
 import sys
-from typing import IO, Any, Callable, Dict, Optional, Sequence
+from typing import IO, Optional, Sequence
 
 from .. import __version__
 from .connect import UsageError
 from .errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, describe, exit_code
-from .reports import Findings, junit_xml, sarif
-from .terminal import COLOR_CHOICES, Output, clean, clean_json, wants_color
+from .reports import REPORT_FORMATS
+from .terminal import COLOR_CHOICES, clean
 
-__all__ = ["build_parser", "main", "write_report"]
+__all__ = ["build_parser", "main"]
 
-REPORT_FORMATS = ("text", "json", "junit", "sarif")
 
 
 def _output_parent() -> argparse.ArgumentParser:
@@ -88,39 +87,6 @@ def build_parser() -> argparse.ArgumentParser:
     add_emulator_arguments(emulate)
     completion.add_parser(commands)
     return parser
-
-
-def write_report(args: argparse.Namespace, stdout: IO[str], findings: Findings, *,
-                 json_document: Dict[str, Any], text: Callable[[Output], None]) -> None:
-    """Write a command's report: to ``--report FILE`` (plus the summary on the terminal), or to stdout.
-
-    :param args: the parsed arguments (``format``, ``report``, ``color``).
-    :param stdout: the terminal (or pipe).
-    :param findings: for JUnit and SARIF.
-    :param json_document: the command's JSON report.
-    :param text: writes the command's text report (the summary) to an :class:`Output`.
-    """
-    fmt = args.format
-    if args.report:
-        with open(args.report, "w", encoding="utf-8") as handle:
-            if fmt == "text":
-                text(Output(handle))
-            else:
-                handle.write(_render(fmt, findings, json_document))
-        text(Output(stdout, color=wants_color(stdout, args.color)))
-        return
-    if fmt == "text":
-        text(Output(stdout, color=wants_color(stdout, args.color)))
-    else:
-        stdout.write(_render(fmt, findings, json_document))
-
-
-def _render(fmt: str, findings: Findings, json_document: Dict[str, Any]) -> str:
-    if fmt == "junit":
-        return junit_xml(findings)
-    if fmt == "sarif":
-        return clean_json(sarif(findings)) + "\n"
-    return clean_json(json_document) + "\n"
 
 
 def _emulate(args: argparse.Namespace, stdout: IO[str]) -> int:

@@ -125,8 +125,8 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
     :returns: the exit status.
     """
     from ..crawl import CrawlReport, crawl
-    from .app import write_report
     from .drift import compare, drift_lines, load_report
+    from .reports import write_report
 
     if args.max_resources < 1 or args.workers < 1:
         raise UsageError("--max-resources and --workers must be at least 1")

@@ -9,17 +9,21 @@ rule code and the JSON pointer as each result's logical location.
 
 from __future__ import annotations
 
+import argparse
 import datetime
 import socket
 import xml.etree.ElementTree as ET
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional
+from typing import IO, Any, Callable, Dict, List, Optional
 
 from .. import __version__
-from .terminal import clean
+from .terminal import Output, clean, clean_json, wants_color
 
-__all__ = ["Case", "Finding", "Findings", "junit_xml", "sarif"]
+__all__ = ["REPORT_FORMATS", "Case", "Finding", "Findings", "junit_xml", "sarif", "write_report"]
+
+#: Values of ``--format`` for ``crawl`` and ``validate``.
+REPORT_FORMATS = ("text", "json", "junit", "sarif")
 
 #: Where SARIF consumers learn about halkit's rules.
 INFORMATION_URI = "https://github.com/halkit/halkit"
@@ -191,3 +195,36 @@ def _rule_text(rule: str) -> str:
     if rule == "error":
         return "the resource could not be fetched or read"
     return f"profile rule {rule}"
+
+
+def write_report(args: argparse.Namespace, stdout: IO[str], findings: Findings, *,
+                 json_document: Dict[str, Any], text: Callable[[Output], None]) -> None:
+    """Write a command's report: to ``--report FILE`` (plus the summary on the terminal), or to stdout.
+
+    :param args: the parsed arguments (``format``, ``report``, ``color``).
+    :param stdout: the terminal (or pipe).
+    :param findings: for JUnit and SARIF.
+    :param json_document: the command's JSON report.
+    :param text: writes the command's text report (the summary) to an :class:`Output`.
+    """
+    fmt = args.format
+    if args.report:
+        with open(args.report, "w", encoding="utf-8") as handle:
+            if fmt == "text":
+                text(Output(handle))
+            else:
+                handle.write(_render(fmt, findings, json_document))
+        text(Output(stdout, color=wants_color(stdout, args.color)))
+        return
+    if fmt == "text":
+        text(Output(stdout, color=wants_color(stdout, args.color)))
+    else:
+        stdout.write(_render(fmt, findings, json_document))
+
+
+def _render(fmt: str, findings: Findings, json_document: Dict[str, Any]) -> str:
+    if fmt == "junit":
+        return junit_xml(findings)
+    if fmt == "sarif":
+        return clean_json(sarif(findings)) + "\n"
+    return clean_json(json_document) + "\n"

@@ -222,7 +222,7 @@ def run_validate(args: argparse.Namespace, stdin: IO[str], stdout: IO[str], stde
     :param stderr: unreadable sources.
     :returns: the exit status.
     """
-    from .app import write_report
+    from .reports import write_report
 
     started = time.monotonic()
     profile = load_profile(args.profile)

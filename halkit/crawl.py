@@ -264,11 +264,13 @@ def crawl(
     try:
         while level:
             report.depth = depth
-            results = _fetch_level(client, level, pool, pacer, report, progress, undocumented, workers)
             nxt: List[Tuple[str, Optional[str]]] = []
-            for fetched in results:
+
+            def admit(fetched: _Fetched, depth: int = depth, nxt: List[Tuple[str, Optional[str]]] = nxt) -> None:
+                # called in the level's order, once per fetched URL; the resource is dropped afterwards
+                nonlocal admitted
                 if fetched.resource is None:
-                    continue
+                    return
                 response = fetched.resource.response
                 if response is not None and response.url:
                     seen.add(_key(response.url))  # where redirects landed
@@ -284,6 +286,8 @@ def crawl(
                     admitted += 1
                     nxt.append((link_url, target))
                     gate["closed"] = admitted >= max_resources
+
+            _walk_level(client, level, pool, pacer, report, progress, undocumented, workers, admit)
             level = nxt
             report.frontier_peak = max(report.frontier_peak, len(level))
             depth += 1
@@ -338,42 +342,42 @@ def _fetch_validated(client: "Client", url: str, type_hint: Optional[str], pacer
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _results(client: "Client", level: List[Tuple[str, Optional[str]]], pool: Optional[ThreadPoolExecutor],
-             pacer: _Pacer, undocumented: bool, workers: int) -> Iterator[Tuple[int, _Fetched]]:
-    """(index in the level, result) as fetches finish; at most a bounded number in flight."""
+def _walk_level(client: "Client", level: List[Tuple[str, Optional[str]]], pool: Optional[ThreadPoolExecutor],
+                pacer: _Pacer, report: CrawlReport, progress: Optional[Callable[[int, int], None]],
+                undocumented: bool, workers: int, admit: Callable[[_Fetched], None]) -> None:
+    """Fetch a level; record and ``admit`` each result in the level's order, then let it go.
+
+    At most ``2 * workers`` results are in flight or waiting for their turn, so
+    a level holds at most that many resources at once, whatever its size.
+    """
+    recorded = 0
+
+    def take(fetched: _Fetched) -> None:
+        nonlocal recorded
+        _record(fetched, report, entry=(report.total == 0 and report.depth == 0))
+        admit(fetched)
+        recorded += 1
+        if progress is not None:
+            progress(report.total, len(level) - recorded)
+
     if pool is None:
-        for index, (url, hint) in enumerate(level):
-            yield index, _fetch_one(client, url, hint, pacer, undocumented)
+        for url, hint in level:
+            take(_fetch_one(client, url, hint, pacer, undocumented))
         return
-    limit = workers * 2  # bounded in flight: the level is already bounded by max_resources
+    limit = workers * 2
     pending: Dict["Future[_Fetched]", int] = {}
+    waiting: Dict[int, _Fetched] = {}
     position = 0
-    while position < len(level) or pending:
-        while position < len(level) and len(pending) < limit:
+    while recorded < len(level):
+        while position < len(level) and position - recorded < limit:
             url, hint = level[position]
             pending[pool.submit(_fetch_one, client, url, hint, pacer, undocumented)] = position
             position += 1
         done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
         for future in done:
-            yield pending.pop(future), future.result()
-
-
-def _fetch_level(client: "Client", level: List[Tuple[str, Optional[str]]], pool: Optional[ThreadPoolExecutor],
-                 pacer: _Pacer, report: CrawlReport,
-                 progress: Optional[Callable[[int, int], None]], undocumented: bool, workers: int) -> List[_Fetched]:
-    """Fetch a level; record each result in the report, in the level's order."""
-    ordered: List[Optional[_Fetched]] = [None] * len(level)
-    recorded = 0
-    for index, fetched in _results(client, level, pool, pacer, undocumented, workers):
-        ordered[index] = fetched
-        while recorded < len(level) and ordered[recorded] is not None:
-            item = ordered[recorded]
-            assert item is not None
-            _record(item, report, entry=(report.total == 0 and report.depth == 0))
-            recorded += 1
-            if progress is not None:
-                progress(report.total, len(level) - recorded)
-    return [item for item in ordered if item is not None]
+            waiting[pending.pop(future)] = future.result()
+        while recorded in waiting:
+            take(waiting.pop(recorded))
 
 
 def _record(fetched: _Fetched, report: CrawlReport, *, entry: bool) -> None:

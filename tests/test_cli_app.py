@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pathlib
 from typing import Iterator, List, Tuple
 
 import pytest
@@ -120,3 +121,20 @@ def test_emulate_runs_in_the_foreground(monkeypatch: pytest.MonkeyPatch) -> None
     thread.join(10)
     code, out, _ = result[0]
     assert code == 0 and entry_url in out and "token URL" in out
+
+
+def test_profile_init_writes_a_profile_that_checks(tmp_path: "pathlib.Path") -> None:
+    code, out, err = run("profile", "init", "acme", "-C", str(tmp_path), "--entry-url", "http://127.0.0.1:9/v1")
+    assert code == 0, err
+    folder = tmp_path / "acme"
+    assert (folder / "profile.json").is_file() and str(folder) in out
+    code, out, _ = run("check-profiles", "--profile", str(folder))
+    assert code == 0 and out.startswith("ok   acme")
+    code, _, err = run("profile", "init", "acme", "-C", str(tmp_path))
+    assert code == 2 and "already" in err and err.count("\n") == 1
+    code, _, err = run("profile", "init", "Bad Name", "-C", str(tmp_path))
+    assert code == 2
+
+
+def test_profile_without_an_action_is_a_usage_error() -> None:
+    assert run("profile")[0] == 2

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+import pathlib
 from typing import Iterator
 
 import pytest
-from clirun import run
+from clirun import login, run
 
 from halkit.emulator import Emulator
 
@@ -74,3 +75,193 @@ def test_crawl_reports_broken_links_without_stopping(server: TestServer, prefix:
     assert code == 1
     assert [p["rule"] for p in report["problems"]] == ["error"]
     assert "404" in report["problems"][0]["message"]
+
+
+# --------------------------------------------------------------------------- scale, limits, exit statuses
+
+
+
+def _same(a: dict, b: dict) -> None:
+    a, b = dict(a), dict(b)
+    a.pop("seconds"), b.pop("seconds")
+    assert a == b
+
+
+def test_workers_give_the_same_report(emulator: Emulator) -> None:
+    reports = []
+    for workers in ("1", "6"):
+        code, out, err = run("crawl", emulator.entry_url, "-p", "chatkitty", "-q", *login(emulator),
+                             "--format", "json", "--workers", workers)
+        assert code == 0, err
+        reports.append(json.loads(out))
+    _same(reports[0], reports[1])
+    # and with a limit that cuts the walk short, the same resources are chosen
+    cut = []
+    for workers in ("1", "6"):
+        code, out, _ = run("crawl", emulator.entry_url, "-p", "chatkitty", "-q", *login(emulator),
+                           "--format", "json", "--workers", workers, "--max-resources", "17")
+        cut.append(json.loads(out))
+    _same(cut[0], cut[1])
+    assert cut[0]["resources"] == 17 and cut[0]["truncated"] is True
+
+
+def test_max_depth(emulator: Emulator) -> None:
+    code, out, _ = run("crawl", emulator.entry_url, "-p", "chatkitty", "-q", *login(emulator), "--format", "json",
+                       "--max-depth", "1")
+    report = json.loads(out)
+    assert code == 0 and report["depth"] == 1 and report["truncated"] is True
+    assert set(report["resources_by_type"]) == {"api-root", "application"}
+
+
+def test_unreachable_entry_exits_3_after_the_report() -> None:
+    import socket
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    code, out, err = run("crawl", f"http://127.0.0.1:{port}/v1", "-p", "chatkitty", "-q")
+    assert code == 3
+    assert "crawl FAILED" in out
+    assert err == f"halkit: error: cannot reach http://127.0.0.1:{port}: connection refused " \
+                  "(hint: is the API running, and is the URL's port right?)\n"
+
+
+def test_wrong_secret_and_missing_credentials_exit_3(emulator: Emulator) -> None:
+    code, out, err = run("crawl", emulator.entry_url, "-p", "chatkitty", "-q", "--client-id", "acme",
+                         "--client-secret", "wrong-secret", "--token-url", emulator.token_url)
+    assert code == 3 and "invalid_client" in err and "wrong-secret" not in out + err
+    code, out, err = run("crawl", emulator.entry_url, "-p", "chatkitty", "-q")
+    assert code == 3 and "401" in err
+
+
+def test_a_broken_contract_exits_1_not_3(server: TestServer, prefix: str) -> None:
+    server.add(f"{prefix}/v1", {"_links": {"self": {"href": f"{prefix}/v1"}, "application": {"href": f"{prefix}/gone"}}})
+    code, _, err = run("crawl", server.url(f"{prefix}/v1"), "-p", "chatkitty", "-q")
+    assert code == 1 and err == ""
+
+
+def test_rate_limited_urls_are_tried_again(server: TestServer, prefix: str) -> None:
+    calls = []
+
+    def limited(request: object) -> tuple:
+        calls.append(1)
+        if len(calls) == 1:
+            return 429, {"Retry-After": "0", "Content-Type": "application/json"}, {"error": "slow down"}
+        return 200, {}, {"_links": {"self": {"href": f"{prefix}/b"}}}
+
+    server.add(f"{prefix}/", {"_links": {"self": {"href": f"{prefix}/"}, "b": {"href": f"{prefix}/b"}}})
+    server.handle(f"{prefix}/b", limited)
+    import halkit
+    from halkit.crawl import crawl
+
+    with halkit.Client(server.url(f"{prefix}/"), retries=0) as client:
+        report = crawl(client, workers=2, rate=1000)
+    assert report.ok and report.total == 2 and len(calls) == 2
+
+
+def test_the_frontier_is_bounded(server: TestServer, prefix: str) -> None:
+    import halkit
+    from halkit.crawl import crawl
+
+    width = 100_000
+    for page in range(2):
+        links = [{"href": f"{prefix}/p{page}/{i}"} for i in range(width)]
+        server.add(f"{prefix}/p{page}", {"_links": {"self": {"href": f"{prefix}/p{page}"}, "item": links}})
+    server.add(f"{prefix}/", {"_links": {"self": {"href": f"{prefix}/"},
+                                         "page": [{"href": f"{prefix}/p{n}"} for n in range(2)]}})
+    with halkit.Client(server.url(f"{prefix}/"), retries=0) as client:
+        report = crawl(client, max_resources=12)
+    # pages of 100,000 new URLs each: what is over the limit is dropped, never queued
+    # (benchmarks/crawl.py --hostile measures the heap: see docs/cli.rst)
+    assert report.total == 12 and report.truncated
+    assert report.frontier_peak <= 12
+
+
+def test_interrupted_crawl_writes_the_partial_report(
+    emulator: Emulator, tmp_path: "pathlib.Path", monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from halkit.cli import crawl as cli_crawl
+
+    real = cli_crawl._Progress.__call__
+
+    def interrupt(self: object, fetched: int, queued: int) -> None:
+        real(self, fetched, queued)  # type: ignore[arg-type]
+        if fetched == 5:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli_crawl._Progress, "__call__", interrupt)
+    target = tmp_path / "partial.json"
+    code, out, err = run("crawl", emulator.entry_url, "-p", "chatkitty", "-q", *login(emulator),
+                         "--format", "json", "--report", str(target), "--workers", "3")
+    assert code == 130
+    report = json.loads(target.read_text())
+    assert report["complete"] is False and report["resources"] == 5
+    assert "interrupted" in out and "halkit: interrupted" in err
+
+
+def test_plain_progress_lines(emulator: Emulator) -> None:
+    code, _, err = run("crawl", emulator.entry_url, "-p", "chatkitty", *login(emulator))
+    assert code == 0 and "\r" not in err and "\x1b" not in err
+
+
+# --------------------------------------------------------------------------- drift
+
+
+def test_baseline_and_diff(server: TestServer, prefix: str, tmp_path: "pathlib.Path") -> None:
+    root = {"_links": {"self": {"href": f"{prefix}/v1"}, "application": {"href": f"{prefix}/app"}}}
+    app = {"_links": {"self": {"href": f"{prefix}/app"}, "organization": {"href": f"{prefix}/org"},
+                      "users": {"href": f"{prefix}/gone"}},
+           "id": 52, "name": "x", "key": "k", "created": "2020-01-01T00:00:00Z", "properties": {}}
+    server.add(f"{prefix}/v1", root)
+    server.add(f"{prefix}/app", app)
+    url = server.url(f"{prefix}/v1")
+    baseline = tmp_path / "baseline.json"
+    code, _, _ = run("crawl", url, "-p", "chatkitty", "-q", "--format", "json", "--report", str(baseline),
+                     "--max-depth", "1")
+    assert code == 1  # a link to /gone: the baseline has violations already
+    # the same violations: the build passes with a baseline
+    code, out, _ = run("crawl", url, "-p", "chatkitty", "-q", "--baseline", str(baseline), "--max-depth", "1")
+    assert code == 0, out
+    assert "drift: none" in out
+    # the API changes: a property appears, one vanishes (a new violation), a rel vanishes
+    changed = dict(app, extra=1)
+    del changed["key"]
+    changed["_links"] = {k: v for k, v in app["_links"].items() if k != "users"}
+    server.add(f"{prefix}/app", changed)
+    current = tmp_path / "current.json"
+    code, out, _ = run("crawl", url, "-p", "chatkitty", "-q", "--baseline", str(baseline), "--max-depth", "1",
+                       "--format", "json", "--report", str(current))
+    assert code == 1
+    assert "application: vanished rels users" in out and "added extra; removed key" in out
+    assert "new violations" in out
+    code, out, _ = run("diff", str(baseline), str(current), "--format", "json")
+    drift = json.loads(out)
+    assert code == 1
+    assert drift["vanished_rels"] == {"application": ["users"]}
+    assert drift["properties"] == {"application": {"added": ["extra"], "removed": ["key"]}}
+    assert sorted(v["rule"] for v in drift["new_violations"]) == ["required-link", "required-property"]
+    assert run("diff", str(baseline), str(baseline))[0] == 0
+    code, _, err = run("diff", str(baseline), str(tmp_path / "nope.json"))
+    assert code == 2 and "cannot read" in err
+
+
+def test_undocumented_names_are_warnings(server: TestServer, prefix: str) -> None:
+    server.add(f"{prefix}/v1", {"_links": {"self": {"href": f"{prefix}/v1"}, "aplication": {"href": f"{prefix}/v1"}},
+                                "colour": "blue"})
+    url = server.url(f"{prefix}/v1")
+    code, out, _ = run("crawl", url, "-p", "chatkitty", "-q", "--max-depth", "0", "--format", "json")
+    report = json.loads(out)
+    warnings = [p for p in report["problems"] if p["level"] == "warning"]
+    assert [p["rule"] for p in warnings] == ["undocumented"]
+    assert "did you mean 'application'?" in warnings[0]["message"]
+    assert code == 1  # the missing `application` link is a violation; warnings alone would pass
+    errors = [p for p in report["problems"] if p["level"] == "error"]
+    assert [p["rule"] for p in errors] == ["required-link"]
+    server.add(f"{prefix}/ok", {"_links": {"self": {"href": f"{prefix}/ok"}, "application": {"href": f"{prefix}/ok"},
+                                           "colour": {"href": f"{prefix}/ok"}}})
+    ok = server.url(f"{prefix}/ok")
+    code, out, _ = run("crawl", ok, "-p", "chatkitty", "-q", "--max-depth", "0")
+    assert code == 0 and "warnings: 1" in out and "colour" in out
+    code, _, _ = run("crawl", ok, "-p", "chatkitty", "-q", "--max-depth", "0", "--fail-on", "warning")
+    assert code == 1

@@ -33,7 +33,8 @@ def test_valid_files_exit_0() -> None:
 def test_explicit_type() -> None:
     status, out, _ = run("validate", "-p", "chatkitty", "--type", "user", fixture("v1-channel-open"))
     assert status == 1
-    assert "1 violation of type user\n" in out
+    assert "1 violation, 2 warnings of type user\n" in out
+    assert "/type: warning: user: property 'type' is not documented [undocumented]" in out
     assert "  /_links/channels: user: required link 'channels' is missing [required-link]\n" in out
 
 
@@ -170,3 +171,64 @@ def test_python_dash_m(tmp_path: pathlib.Path) -> None:
 def test_pre_commit_hooks_file() -> None:
     text = (pathlib.Path(__file__).resolve().parent.parent / ".pre-commit-hooks.yaml").read_text()
     assert "- id: halkit-validate" in text and "entry: halkit validate" in text
+
+
+# --------------------------------------------------------------------------- directories and URLs
+
+
+def test_directories_recursively(tmp_path: pathlib.Path) -> None:
+    nested = tmp_path / "a" / "b"
+    nested.mkdir(parents=True)
+    (tmp_path / "a" / "user.json").write_text((FIXTURES / "v1-user.json").read_text())
+    (nested / "app.json").write_text((FIXTURES / "v1-application.json").read_text())
+    (nested / "notes.txt").write_text("not json")
+    status, out, err = run("validate", "-p", "chatkitty", str(tmp_path))
+    assert status == 1, err
+    assert "app.json: 1 violation of type application" in out
+    assert "1 of 2 documents invalid" in out
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    status, _, err = run("validate", "-p", "chatkitty", str(empty))
+    assert status == 2 and "no *.json file" in err
+
+
+def test_a_missing_file_is_not_reported_as_valid(tmp_path: pathlib.Path) -> None:
+    status, out, err = run("validate", "-p", "chatkitty", str(tmp_path / "users"))
+    assert status == 2
+    assert "cannot read" in err and "valid" not in out
+    assert "1 source could not be read" in out
+
+
+def test_urls_through_the_client(tmp_path: pathlib.Path) -> None:
+    from clirun import login
+
+    from halkit.emulator import Emulator
+
+    with Emulator(users=2, channels=1) as emu:
+        users = emu.entry_url + "/applications/52/users"
+        status, out, err = run("validate", "-p", "chatkitty", *login(emu), emu.entry_url, users,
+                               fixture("v1-user"))
+        assert status == 0, out + err
+        assert "3 documents valid" in out
+        status, out, err = run("validate", "-p", "chatkitty", emu.entry_url)  # no credentials
+        assert status == 3 and "401" in err
+
+
+def test_report_formats_for_validate(tmp_path: pathlib.Path) -> None:
+    target = tmp_path / "out.json"
+    status, out, _ = run("validate", "-p", "chatkitty", fixture("v1-user"), "--format", "json", "--report", str(target))
+    assert status == 0 and out == "1 document valid\n"
+    assert json.loads(target.read_text())["valid"] is True
+
+
+def test_undocumented_names_warn_and_fail_only_on_request(tmp_path: pathlib.Path) -> None:
+    user = json.loads((FIXTURES / "v1-user.json").read_text())
+    user["displayname"] = "typo"
+    user["_links"]["chanels"] = {"href": "/x"}
+    path = write(tmp_path, "user.json", json.dumps(user))
+    status, out, _ = run("validate", "-p", "chatkitty", path)
+    assert status == 0
+    assert "warning: user: property 'displayname' is not documented" in out and "[undocumented]" in out
+    assert "chanels" in out
+    status, out, _ = run("validate", "-p", "chatkitty", path, "--fail-on", "warning")
+    assert status == 1

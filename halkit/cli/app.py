@@ -5,17 +5,16 @@ from __future__ import annotations
 import argparse
 import contextlib
 import sys
-from typing import IO, Any, Callable, Dict, Optional, Sequence
+from typing import IO, Optional, Sequence
 
 from .. import __version__
 from .connect import UsageError
 from .errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, describe, exit_code
-from .reports import Findings, junit_xml, sarif
-from .terminal import COLOR_CHOICES, Output, clean, clean_json, wants_color
+from .reports import REPORT_FORMATS
+from .terminal import COLOR_CHOICES, clean
 
-__all__ = ["build_parser", "main", "write_report"]
+__all__ = ["build_parser", "main"]
 
-REPORT_FORMATS = ("text", "json", "junit", "sarif")
 
 
 def _output_parent() -> argparse.ArgumentParser:
@@ -65,7 +64,7 @@ def _report_parent() -> argparse.ArgumentParser:
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of the ``halkit`` program."""
     from ..emulator.runner import add_arguments as add_emulator_arguments
-    from . import completion, crawl, get, validate
+    from . import completion, crawl, get, profile, validate
 
     parser = argparse.ArgumentParser(
         prog="halkit",
@@ -77,48 +76,17 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     output = _output_parent()
     crawl.add_parser(commands, [_client_parent(profile_required=True), output], _report_parent())
+    crawl.add_diff_parser(commands, [output])
     get.add_parser(commands, [_client_parent(), output])
     validate.add_validate_parser(commands, [_client_parent(profile_required=True), output], _report_parent())
     validate.add_check_profiles_parser(commands)
     commands.add_parser("profiles", help="list the installed profiles")
+    profile.add_parser(commands, [_client_parent(), output])
     emulate = commands.add_parser("emulate", help="run the built-in API emulator in the foreground")
     emulate.add_argument("api", nargs="?", metavar="API", help="the API to emulate (the profile it serves)")
     add_emulator_arguments(emulate)
     completion.add_parser(commands)
     return parser
-
-
-def write_report(args: argparse.Namespace, stdout: IO[str], findings: Findings, *,
-                 json_document: Dict[str, Any], text: Callable[[Output], None]) -> None:
-    """Write a command's report: to ``--report FILE`` (plus the summary on the terminal), or to stdout.
-
-    :param args: the parsed arguments (``format``, ``report``, ``color``).
-    :param stdout: the terminal (or pipe).
-    :param findings: for JUnit and SARIF.
-    :param json_document: the command's JSON report.
-    :param text: writes the command's text report (the summary) to an :class:`Output`.
-    """
-    fmt = args.format
-    if args.report:
-        with open(args.report, "w", encoding="utf-8") as handle:
-            if fmt == "text":
-                text(Output(handle))
-            else:
-                handle.write(_render(fmt, findings, json_document))
-        text(Output(stdout, color=wants_color(stdout, args.color)))
-        return
-    if fmt == "text":
-        text(Output(stdout, color=wants_color(stdout, args.color)))
-    else:
-        stdout.write(_render(fmt, findings, json_document))
-
-
-def _render(fmt: str, findings: Findings, json_document: Dict[str, Any]) -> str:
-    if fmt == "junit":
-        return junit_xml(findings)
-    if fmt == "sarif":
-        return clean_json(sarif(findings)) + "\n"
-    return clean_json(json_document) + "\n"
 
 
 def _emulate(args: argparse.Namespace, stdout: IO[str]) -> int:
@@ -152,7 +120,11 @@ def main(
     parser = build_parser()
     try:
         with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
-            args = parser.parse_args(argv)
+            args, extra = parser.parse_known_args(argv)
+            if extra and getattr(args, "command", None) == "get" and not any(e.startswith("-") for e in extra):
+                args.items = [*args.items, *extra]  # request items after options, as httpie takes them
+            elif extra:
+                parser.error("unrecognized arguments: " + " ".join(extra))
     except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help/--version
         return int(exc.code) if isinstance(exc.code, int) else EXIT_USAGE
     if args.command is None:
@@ -174,10 +146,14 @@ def main(
 
 
 def _dispatch(args: argparse.Namespace, stdin: IO[str], stdout: IO[str], stderr: IO[str]) -> int:
-    from . import completion, crawl, get, validate
+    from . import completion, crawl, get, profile, validate
 
+    if args.command == "profile":
+        return profile.run(args, stdout)
     if args.command == "crawl":
         return crawl.run(args, stdout, stderr)
+    if args.command == "diff":
+        return crawl.run_diff(args, stdout)
     if args.command == "get":
         return get.run(args, stdin, stdout, stderr)
     if args.command == "validate":

@@ -164,11 +164,7 @@ def make_client(options: ClientOptions) -> "Client":
             raise UsageError("client credentials need a token endpoint: pass --token-url (or HALKIT_TOKEN_URL)")
         extra: Dict[str, Any] = {}
         if profile is not None and profile.auth.type != "none":
-            extra = dict(
-                scope=profile.auth.scope,
-                auth_method=profile.auth.token_endpoint_auth_method,
-                extra_params=profile.auth.form_fields(client_id, client_secret) or None,
-            )
+            extra = profile.auth.client_credentials_options(client_id, client_secret)
         try:
             auth = ClientCredentials(
                 token_url, client_id, client_secret, allow_insecure_http=options.insecure_http, **extra
@@ -185,9 +181,11 @@ def make_client(options: ClientOptions) -> "Client":
         headers=dict(options.headers),
         timeout=options.timeout,
         strict=options.strict,
-        profile=profile,
-        validation=options.validation if profile is not None else None,
     )
     if options.content_type:
         kwargs["content_type"] = options.content_type
+    if profile is not None:
+        return Client.from_profile(
+            profile, environment=options.environment, entry_url=url, validation=options.validation, **kwargs
+        )
     return Client(url, **kwargs)

@@ -143,14 +143,21 @@ def summary_lines(report: "CrawlReport", *, profile_name: Optional[str] = None, 
         lines.append([("tolerated (lenient parsing):", "bold")])
         for message in report.compatibility:
             lines.append([f"  {message}"])
+    errors = [p for p in report.problems if p.level == "error"]
+    notes = [p for p in report.problems if p.level != "error"]
     if report.problems:
-        lines.append([(f"violations: {len(report.problems)}", "bold red")])
+        head: Line = [(f"violations: {len(errors)}", "bold red" if errors else "green")]
+        if notes:
+            head.append((f", warnings: {len(notes)} (fail only with --fail-on warning)", "yellow"))
+        lines.append(head)
         for (kind, rule), count in report.problems_by_type_and_rule().items():
             lines.append([f"  {kind:<28} ", (f"{rule:<24}", "yellow"), f" {count}"])
         lines.append([("first problems:", "bold")])
-        for p in report.problems[:limit]:
+        shown = [*errors, *notes][:limit]
+        for p in shown:
             where = f"#{p.pointer}" if p.pointer else ""
-            lines.append(["  ", (f"{p.url}{where}", "blue"), ": ", (f"[{p.rule}]", "yellow"), f" {p.message}"])
+            tag = "" if p.level == "error" else "warning: "
+            lines.append(["  ", (f"{p.url}{where}", "blue"), ": ", (f"[{p.rule}]", "yellow"), f" {tag}{p.message}"])
         if len(report.problems) > limit:
             lines.append([f"  ... and {len(report.problems) - limit} more (write them all with --report FILE)"])
     else:

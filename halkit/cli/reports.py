@@ -9,16 +9,21 @@ rule code and the JSON pointer as each result's logical location.
 
 from __future__ import annotations
 
+import argparse
 import datetime
 import socket
 import xml.etree.ElementTree as ET
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional
+from typing import IO, Any, Callable, Dict, List, Optional
 
 from .. import __version__
+from .terminal import Output, clean, clean_json, wants_color
 
-__all__ = ["Case", "Finding", "Findings", "junit_xml", "sarif"]
+__all__ = ["REPORT_FORMATS", "Case", "Finding", "Findings", "junit_xml", "sarif", "write_report"]
+
+#: Values of ``--format`` for ``crawl`` and ``validate``.
+REPORT_FORMATS = ("text", "json", "junit", "sarif")
 
 #: Where SARIF consumers learn about halkit's rules.
 INFORMATION_URI = "https://github.com/halkit/halkit"
@@ -92,8 +97,9 @@ def junit_xml(findings: Findings) -> str:
 
     :param findings: what to write.
     """
+    # XML 1.0 cannot hold most control characters: they are shown as escapes (halkit.cli.terminal.clean)
     failures = sum(1 for case in findings.cases if any(f.level == "error" for f in case.findings))
-    name = f"halkit {findings.command}" + (f" ({findings.profile})" if findings.profile else "")
+    name = clean(f"halkit {findings.command}" + (f" ({findings.profile})" if findings.profile else ""))
     suite = ET.Element(
         "testsuite",
         name=name,
@@ -109,15 +115,16 @@ def junit_xml(findings: Findings) -> str:
     ET.SubElement(properties, "property", name="halkit.version", value=__version__)
     ET.SubElement(properties, "property", name="complete", value=str(findings.complete).lower())
     if findings.profile:
-        ET.SubElement(properties, "property", name="profile", value=findings.profile)
+        ET.SubElement(properties, "property", name="profile", value=clean(findings.profile))
     warnings_text: List[str] = []
     for case in findings.cases:
-        element = ET.SubElement(suite, "testcase", name=case.name, classname=case.group, time="0")
+        element = ET.SubElement(suite, "testcase", name=clean(case.name) or "?", classname=clean(case.group) or "?",
+                                time="0")
         errors = [f for f in case.findings if f.level == "error"]
         if errors:
             rules = ", ".join(OrderedDict.fromkeys(f.rule for f in errors))
             failure = ET.SubElement(
-                element, "failure", message=f"{len(errors)} problem(s): {rules}", type=errors[0].rule
+                element, "failure", message=clean(f"{len(errors)} problem(s): {rules}"), type=clean(errors[0].rule)
             )
             failure.text = "\n".join(_line(f) for f in errors)
         warnings_text.extend(f"warning: {_line(f)}" for f in case.findings if f.level != "error")
@@ -128,7 +135,7 @@ def junit_xml(findings: Findings) -> str:
 
 def _line(finding: Finding) -> str:
     where = f"{finding.location}#{finding.pointer}" if finding.pointer else finding.location
-    return f"{where}: [{finding.rule}] {finding.message}"
+    return clean(f"{where}: [{finding.rule}] {finding.message}")
 
 
 def sarif(findings: Findings) -> Dict[str, Any]:
@@ -188,3 +195,36 @@ def _rule_text(rule: str) -> str:
     if rule == "error":
         return "the resource could not be fetched or read"
     return f"profile rule {rule}"
+
+
+def write_report(args: argparse.Namespace, stdout: IO[str], findings: Findings, *,
+                 json_document: Dict[str, Any], text: Callable[[Output], None]) -> None:
+    """Write a command's report: to ``--report FILE`` (plus the summary on the terminal), or to stdout.
+
+    :param args: the parsed arguments (``format``, ``report``, ``color``).
+    :param stdout: the terminal (or pipe).
+    :param findings: for JUnit and SARIF.
+    :param json_document: the command's JSON report.
+    :param text: writes the command's text report (the summary) to an :class:`Output`.
+    """
+    fmt = args.format
+    if args.report:
+        with open(args.report, "w", encoding="utf-8") as handle:
+            if fmt == "text":
+                text(Output(handle))
+            else:
+                handle.write(_render(fmt, findings, json_document))
+        text(Output(stdout, color=wants_color(stdout, args.color)))
+        return
+    if fmt == "text":
+        text(Output(stdout, color=wants_color(stdout, args.color)))
+    else:
+        stdout.write(_render(fmt, findings, json_document))
+
+
+def _render(fmt: str, findings: Findings, json_document: Dict[str, Any]) -> str:
+    if fmt == "junit":
+        return junit_xml(findings)
+    if fmt == "sarif":
+        return clean_json(sarif(findings)) + "\n"
+    return clean_json(json_document) + "\n"

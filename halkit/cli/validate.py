@@ -84,8 +84,9 @@ class Result:
 
 
 def _level(violation: Any) -> str:
-    level = getattr(violation, "level", None) or getattr(violation, "severity", None) or "error"
-    return "warning" if str(level).lower().startswith("warn") else "error"
+    from ..registry.violations import WARNING_RULES
+
+    return "warning" if violation.rule in WARNING_RULES else "error"
 
 
 def add_validate_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser]", common: List[argparse.ArgumentParser],
@@ -154,7 +155,8 @@ def _documents(text: str, source: str) -> List[Tuple[Optional[int], Any]]:
 
 
 def _validate(profile: Profile, document: Any, type: str) -> List[Any]:
-    return list(profile.validate(document, type))
+    # undocumented names are reported as warnings: they fail only with --fail-on warning
+    return list(profile.validate(document, type, undocumented=True))
 
 
 def _check(profile: Profile, document: Any, source: str, line: Optional[int], type: Optional[str]) -> Result:
@@ -220,7 +222,7 @@ def run_validate(args: argparse.Namespace, stdin: IO[str], stdout: IO[str], stde
     :param stderr: unreadable sources.
     :returns: the exit status.
     """
-    from .app import write_report
+    from .reports import write_report
 
     started = time.monotonic()
     profile = load_profile(args.profile)

@@ -17,7 +17,7 @@ sync method unchanged, so both twins take exactly the same arguments.
 from __future__ import annotations
 
 import inspect
-from typing import TYPE_CHECKING, Any, AsyncIterator, List, Mapping, Optional, Set, cast
+from typing import TYPE_CHECKING, Any, AsyncIterator, Dict, List, Mapping, Optional, Set, cast
 
 from ..exceptions import AmbiguousLinkError, LinkNotFoundError
 from ..forms import Template
@@ -104,21 +104,46 @@ class AsyncResource(Resource):
 
     __slots__ = ()
 
-    async def follow(self, *rels: str, **kwargs: Any) -> "AsyncResource":  # type: ignore[override]
-        """Follow one rel, or a chain of rels (see :meth:`halkit.Resource.follow`).
+    async def follow(  # type: ignore[override]
+        self,
+        *rels: Any,
+        name: Optional[str] = None,
+        index: Optional[int] = None,
+        embedded: bool = True,
+        variables: Optional[Mapping[str, Any]] = None,
+        params: Optional[Mapping[str, Any]] = None,
+        headers: Optional[Mapping[str, str]] = None,
+        timeout: Any = None,
+        **kwargs: Any,
+    ) -> "AsyncResource":
+        """Follow one rel, or a chain of rels (see :meth:`halkit.Resource.follow`, same arguments).
 
-        Embedded resources are used without a request, as in the sync client.
+        Embedded resources are used without a request, as in the sync client;
+        each templated link of the chain takes only the variables it declares.
         """
+        values: Dict[str, Any] = {}
+        if rels and isinstance(rels[-1], Mapping):
+            values.update(rels[-1])
+            rels = rels[:-1]
         if not rels:
             raise TypeError("follow() needs at least one rel")
-        name = kwargs.pop("name", None)
-        index = kwargs.pop("index", None)
+        for rel in rels:
+            if not isinstance(rel, str):
+                raise TypeError(f"follow() takes rels (str) and one trailing mapping of variables, not {rel!r}")
+        if variables:
+            values.update(variables)
+        values.update(kwargs)
         current: Resource = self
         last = len(rels) - 1
+        used: Set[str] = set()
         for i, rel in enumerate(rels):
-            step = Resource.follow(current, rel, **kwargs) if i != last else Resource.follow(
-                current, rel, name=name, index=index, **kwargs
-            )
+            if i == last:
+                step: Any = current._follow_one(
+                    rel, name, index, embedded, values, used, params=params, headers=headers, timeout=timeout,
+                    last=True,
+                )
+            else:
+                step = current._follow_one(rel, None, None, embedded, values, used, headers=headers, timeout=timeout)
             current = await _result(step)
         return cast(AsyncResource, current)
 

@@ -705,7 +705,7 @@ class ClientCredentials(_ScopedAuth):
 
     def __repr__(self) -> str:
         return (
-            f"ClientCredentials(token_url={self.token_url!r}, client_id={self.client_id!r}, "
+            f"ClientCredentials(token_url={urls.redact(self.token_url)!r}, client_id={self.client_id!r}, "
             f"auth_method={self.auth_method!r}, origins={self._origins_repr()})"
         )
 
@@ -798,14 +798,14 @@ class ClientCredentials(_ScopedAuth):
             if declared.isdigit() and int(declared) > limit and resp.request is not None and resp.request.method != "HEAD":
                 raise ResponseTooLargeError(
                     f"{where} announced a {declared}-byte answer; the limit is {limit} bytes",
-                    limit=limit, url=self.token_url, method="POST",
+                    limit=limit, url=urls.redact(self.token_url), method="POST",
                 )
             for chunk in resp.iter_content(_CHUNK):
                 size += len(chunk)
                 if size > limit:
                     raise ResponseTooLargeError(
                         f"{where} answered with more than {limit} bytes (after decompression)",
-                        limit=limit, url=self.token_url, method="POST",
+                        limit=limit, url=urls.redact(self.token_url), method="POST",
                     )
                 chunks.append(chunk)
         finally:
@@ -838,8 +838,8 @@ class ClientCredentials(_ScopedAuth):
         """Make one token request (the caller holds the lock) and return the token."""
         state = self._state
         state.last_response = None
-        where = f"token endpoint {self.token_url}"
-        logger.debug("requesting an access token from %s", self.token_url)
+        where = f"token endpoint {urls.redact(self.token_url)}"
+        logger.debug("requesting an access token from %s", urls.redact(self.token_url))
         sent_at = state.clock()
         oauth_class = _oauth_client_class()
         # authlib's generic OAuth 2.0 client, sending through the bound session
@@ -918,7 +918,7 @@ class ClientCredentials(_ScopedAuth):
         scope = raw.get("scope")
         logger.debug(
             "got an access token from %s (expires_in=%s, scope=%s)",
-            self.token_url,
+            urls.redact(self.token_url),
             raw.get("expires_in"),
             scope,
         )

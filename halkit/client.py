@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json as _json
 import threading
-import time
 import warnings
 from typing import (
     TYPE_CHECKING,
@@ -27,7 +26,6 @@ from typing import (
 
 import requests
 from requests.adapters import HTTPAdapter
-from urllib3.exceptions import MaxRetryError, ResponseError
 from urllib3.util.retry import Retry
 
 from . import uri
@@ -39,18 +37,18 @@ from .exceptions import (
     HalFormatError,
     HalkitError,
     ProfileError,
-    ProfileWarning,
     RequestError,
     error_for_status,
 )
 from .hal import check_document, decode_json, is_json_media_type, media_type, warn_deviations
 from .resource import Resource
-from .transport import Transport
+from .retry import IDEMPOTENT_METHODS, HalkitRetry, default_retry
+from .transport import Request, SessionTransport, Transport, default_deadline
 from .violations import VALIDATION_MODES
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .link import Link
     from .registry import Profile
+    from .typing import Target, Variables
 
 __all__ = [
     "Client",
@@ -69,85 +67,14 @@ DEFAULT_ACCEPT = "application/hal+json, application/json;q=0.9"
 DEFAULT_TIMEOUT = 10.0
 #: The largest response body read, in bytes after decompression (32 MiB).
 DEFAULT_MAX_BODY_SIZE = 32 * 1024 * 1024
-#: Methods retried automatically on connection errors and 429/502/503/504.
-IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+# IDEMPOTENT_METHODS, HalkitRetry and default_retry live in halkit.retry (re-exported here)
+_USE_DEFAULT: Any = object()
 
 #: The values of ``Client(relative_hrefs=...)``.
 RELATIVE_HREF_POLICIES = ("document", "api-root")
 #: Redirects after which requests re-sends a request as a GET, without its body.
 _METHOD_CHANGING_REDIRECTS = (301, 302)
 
-
-
-class HalkitRetry(Retry):
-    """urllib3's :class:`~urllib3.util.retry.Retry`, bounded in total time too.
-
-    :param max_retry_after: the longest ``Retry-After`` wait honoured, in
-        seconds; a server asking for more gets no retry (the answer, e.g. a
-        429, is raised at once as :class:`~halkit.RateLimitedError`).
-    :param deadline: the most time, in seconds from the first failure, that
-        retrying may take, waits included; when the next wait would pass it,
-        the last answer (or error) is given instead.
-
-    Every other argument is urllib3's.
-    """
-
-    def __init__(self, *args: Any, max_retry_after: float = 30.0, deadline: float = 60.0,
-                 _started: Optional[float] = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.max_retry_after = max_retry_after
-        self.deadline = deadline
-        self._started = _started
-
-    def new(self, **kw: Any) -> "HalkitRetry":
-        kw.setdefault("max_retry_after", self.max_retry_after)
-        kw.setdefault("deadline", self.deadline)
-        kw.setdefault("_started", self._started)
-        return super().new(**kw)  # type: ignore[no-any-return]
-
-    def increment(self, method: Optional[str] = None, url: Optional[str] = None, response: Any = None,
-                  error: Optional[Exception] = None, _pool: Any = None, _stacktrace: Any = None) -> "HalkitRetry":
-        now = time.monotonic()
-        started = self._started if (self.history and self._started is not None) else now
-        if response is not None and self.respect_retry_after_header:
-            wait = self.get_retry_after(response)
-            if wait is not None and (wait > self.max_retry_after or now - started + wait > self.deadline):
-                raise MaxRetryError(_pool, url or "", error or ResponseError(f"Retry-After {wait:.0f}s is too long"))
-        new = super().increment(method, url, response, error, _pool, _stacktrace)
-        new._started = started
-        if now - started + new.get_backoff_time() > self.deadline:
-            raise MaxRetryError(_pool, url or "", error or ResponseError("retry deadline passed"))
-        return new  # type: ignore[no-any-return]
-
-
-def default_retry(total: int = 3, *, max_retry_after: float = 30.0, deadline: float = 60.0) -> Retry:
-    """The retry policy of a client's own session (a :class:`HalkitRetry`).
-
-    Idempotent methods only (POST and PATCH are never retried); connection
-    errors and 429/502/503/504; exponential backoff with jitter;
-    ``Retry-After`` (seconds or an HTTP date) honoured up to
-    ``max_retry_after``; at most ``total`` retries within ``deadline`` seconds.
-    """
-    kwargs: Dict[str, Any] = dict(
-        total=total,
-        connect=total,
-        read=total,
-        status=total,
-        other=0,
-        backoff_factor=0.2,
-        status_forcelist=(429, 502, 503, 504),
-        allowed_methods=IDEMPOTENT_METHODS,
-        respect_retry_after_header=True,
-        raise_on_status=False,
-        raise_on_redirect=False,
-        max_retry_after=max_retry_after,
-        deadline=deadline,
-    )
-    try:
-        return HalkitRetry(backoff_jitter=0.1, backoff_max=10.0, **kwargs)
-    except TypeError:  # urllib3 < 2: no jitter, no backoff_max, maybe no `other`
-        kwargs.pop("other")
-        return HalkitRetry(**kwargs)
 
 
 def _looks_like_json_object(content: bytes) -> bool:
@@ -205,6 +132,18 @@ class Client:
         ``pip install halkit[cache]``): ``True`` for an in-memory cache, or a
         cachecontrol cache object (see :mod:`halkit.cache`). With your own
         session, mount :func:`halkit.cache.make_cache_adapter` on it instead.
+    :param transport: what sends the requests (see :mod:`halkit.transport`):
+        by default a :class:`~halkit.transport.SessionTransport` over
+        ``session``; e.g. a :class:`~halkit.transport.MockTransport` in tests,
+        or a :class:`~halkit.transport.RequestsTransport` to always go through
+        ``Session.send``. :attr:`session` is then the transport's session, if it has one.
+    :param fast_path: ``False`` sends every request through ``Session.send``
+        (the fast urllib3 path is otherwise used only when nothing would
+        notice: no test double, adapter, hook, proxy, cookie or ``.netrc`` entry).
+    :param deadline: the most seconds one call may take in all (connect,
+        every read, redirects and retries together); by default
+        :data:`halkit.transport.DEADLINE_FACTOR` times the read timeout;
+        ``None`` for no total bound.
     """
 
     def __init__(
@@ -226,6 +165,9 @@ class Client:
         relative_hrefs: str = "document",
         api_root: Optional[str] = None,
         cache: Any = None,
+        transport: Optional[Transport] = None,
+        fast_path: bool = True,
+        deadline: Optional[float] = _USE_DEFAULT,
     ) -> None:
         uri.check_scheme(entry_url)
         self.entry_url = entry_url
@@ -239,10 +181,12 @@ class Client:
             uri.check_scheme(api_root)
         #: The URL ``relative_hrefs="api-root"`` resolves against (it ends with ``/``).
         self.api_root = api_root if api_root.endswith("/") else api_root + "/"
-        self._owns_session = session is None
+        if transport is not None and (session is not None or cache not in (None, False)):
+            raise HalkitError("transport= replaces session= and cache=: give the session to the transport")
+        self._owns_session = session is None and transport is None
         if session is not None and cache not in (None, False):
             raise HalkitError("cache= applies to a client-made session; mount halkit.cache.make_cache_adapter() on yours")
-        if session is None:
+        if session is None and transport is None:
             session = requests.Session()
             retry: Union[Retry, int] = 0
             if retries:
@@ -257,9 +201,16 @@ class Client:
             if adapter is not None:
                 session.mount("http://", adapter)
                 session.mount("https://", adapter)
-        #: The :class:`requests.Session` every request goes through.
-        self.session = session
-        self._transport = Transport(session)
+        if transport is None:
+            transport = SessionTransport(session, fast_path=fast_path)
+        #: What sends the requests (see :mod:`halkit.transport`).
+        self.transport: Transport = transport
+        if session is None:
+            session = getattr(transport, "session", None)
+        #: The :class:`requests.Session` requests go through (``None`` for a transport without one).
+        self.session: Optional[requests.Session] = session
+        #: The total deadline of one call, in seconds (``None``: no bound; see ``deadline=``).
+        self.deadline: Optional[float] = default_deadline(timeout) if deadline is _USE_DEFAULT else deadline
         self.timeout = timeout
         self.max_body_size = max_body_size
         self.content_type = content_type
@@ -293,12 +244,65 @@ class Client:
         #: Requests sent by this client (each retry or redirect hop is not counted separately).
         self.request_count = 0
 
+    @classmethod
+    def from_profile(
+        cls,
+        profile_or_name: Union["Profile", str],
+        client_id: Optional[str] = None,
+        client_secret: Optional[str] = None,
+        *,
+        environment: Optional[str] = None,
+        validation: str = "strict",
+        entry_url: Optional[str] = None,
+        token_url: Optional[str] = None,
+        **client_kwargs: Any,
+    ) -> "Client":
+        """A ready client for a profiled API: entry URL, token URL and auth come from the profile.
+
+        :param profile_or_name: a :class:`halkit.registry.Profile`, or the name
+            (or path) of an installed one.
+        :param client_id: the OAuth 2.0 client id (with ``client_secret``;
+            leave both out for a client without authentication).
+        :param client_secret: the client secret.
+        :param environment: the environment's name (default: the profile's default one).
+        :param validation: ``"strict"``, ``"warn"`` or ``"off"``.
+        :param entry_url: overrides the environment's entry URL (an emulator, say).
+        :param token_url: overrides the environment's token URL.
+        :param client_kwargs: passed on to :class:`Client`.
+        :raises halkit.ProfileError: unknown environment or validation mode, or
+            credentials without a token URL.
+        """
+        profile = profile_or_name
+        if isinstance(profile, str):
+            from .registry import profile as load_profile
+
+            profile = load_profile(profile)
+        if validation not in VALIDATION_MODES:
+            raise ProfileError(f"unknown validation mode {validation!r}; use one of {', '.join(VALIDATION_MODES)}")
+        # a validation-only profile may document no environment: an entry_url is enough
+        env = profile.environment(environment) if entry_url is None or environment is not None else None
+        entry = entry_url or (env.entry_url if env is not None else "")
+        if (client_id is None) != (client_secret is None):
+            raise ProfileError("pass both client_id and client_secret, or neither")
+        if client_id is not None and client_secret is not None and "auth" not in client_kwargs:
+            if env is None and profile.default_environment is not None:
+                env = profile.environment()
+            token = token_url or (env.token_url if env is not None else None)
+            if token is None or profile.auth.type == "none":
+                raise ProfileError(f"the {profile.name} profile documents no token endpoint; pass token_url")
+            from .auth import ClientCredentials
+
+            client_kwargs["auth"] = ClientCredentials(
+                token, client_id, client_secret, **profile.auth.client_credentials_options(client_id, client_secret)
+            )
+        return cls(entry, profile=profile, validation=validation, **client_kwargs)
+
     # -- lifecycle ---------------------------------------------------------
 
     def close(self) -> None:
-        """Close the session, if the client made it, and the auth's token session."""
-        self._transport.close()
-        if self._owns_session:
+        """Close the transport, the session if the client made it, and the auth's token session."""
+        self.transport.close()
+        if self._owns_session and self.session is not None:
             self.session.close()
         close = getattr(self._auth, "close", None)
         if callable(close):
@@ -321,14 +325,69 @@ class Client:
         entry_type = self.profile.entry_type if self.profile is not None else None
         return self.get(self.entry_url, type=entry_type)
 
-    def get(self, url: str, *, type: Optional[str] = None, params: Optional[Mapping[str, Any]] = None) -> Resource:
-        """GET ``url`` and return the resource; ``type`` names its profile type, if known."""
-        result = self._fetch("GET", url, params=params, type_hint=type)
+    def get(
+        self,
+        url: str,
+        *,
+        type: Optional[str] = None,
+        params: Optional[Mapping[str, Any]] = None,
+        validation: Optional[str] = None,
+    ) -> Resource:
+        """GET ``url`` and return the resource.
+
+        :param url: the URL.
+        :param type: its profile type, if known (it is then validated against it).
+        :param params: query string parameters.
+        :param validation: the validation mode for this request (default:
+            :attr:`validation`); with ``"strict"``, a :class:`~halkit.ProfileError`
+            carries the violations and the resource (``error.resource``).
+        """
+        if validation is not None and validation not in VALIDATION_MODES:
+            raise HalkitError(f"validation must be one of {VALIDATION_MODES}, not {validation!r}")
+        result = self._exchange("GET", url, params=params, type_hint=type, validation=validation)
         if result is None:
             raise ContentTypeError(
                 f"GET {url} answered 204 No Content: no body", url=url, method="GET", status=204
             )
         return result
+
+    def post(self, url: str, json: Any = None, **kwargs: Any) -> Optional[Resource]:
+        """POST to ``url`` (for endpoints nothing links to); returns the resource that comes back.
+
+        Takes the keyword arguments of :meth:`request` and ``type=``, the
+        answer's profile type if known; returns what :meth:`halkit.Resource.request` returns.
+        """
+        return self._verb("POST", url, json=json, **kwargs)
+
+    def put(self, url: str, json: Any = None, **kwargs: Any) -> Optional[Resource]:
+        """PUT to ``url``; see :meth:`post`."""
+        return self._verb("PUT", url, json=json, **kwargs)
+
+    def patch(self, url: str, json: Any = None, **kwargs: Any) -> Optional[Resource]:
+        """PATCH ``url``; see :meth:`post`."""
+        return self._verb("PATCH", url, json=json, **kwargs)
+
+    def delete(self, url: str, **kwargs: Any) -> Optional[Resource]:
+        """DELETE ``url``; see :meth:`post`."""
+        return self._verb("DELETE", url, **kwargs)
+
+    def _verb(
+        self,
+        method: str,
+        url: str,
+        *,
+        json: Any = None,
+        data: Any = None,
+        params: Optional[Mapping[str, Any]] = None,
+        headers: Optional[Mapping[str, str]] = None,
+        files: Any = None,
+        timeout: Any = None,
+        type: Optional[str] = None,
+    ) -> Optional[Resource]:
+        return self._exchange(
+            method, url, json=json, data=data, params=params, headers=headers, files=files, timeout=timeout,
+            type_hint=type,
+        )
 
     def follow(self, *rels: str, **variables: Any) -> Resource:
         """Fetch the entry point and follow ``rels`` from it (see :meth:`Resource.follow`)."""
@@ -351,38 +410,52 @@ class Client:
         data: Any = None,
         params: Optional[Mapping[str, Any]] = None,
         headers: Optional[Mapping[str, str]] = None,
+        files: Any = None,
+        timeout: Union[float, Tuple[Optional[float], Optional[float]], None] = None,
+        deadline: Optional[float] = _USE_DEFAULT,
     ) -> requests.Response:
         """Send one request and return the :class:`requests.Response`, its body read.
 
+        :param method: the HTTP method.
+        :param url: the absolute URL.
+        :param json: a body to send as JSON (with the client's ``content_type``).
+        :param data: a body as requests takes it (a form ``dict``, ``str``, ``bytes``, a file).
+        :param params: query parameters to add to the URL.
+        :param headers: headers for this request, over the client's.
+        :param files: a multipart upload, as requests takes it (``{"file": ("a.png", fp, "image/png")}``).
+        :param timeout: seconds (or ``(connect, read)``) for this request instead of the client's.
+        :param deadline: the most seconds this call may take in all, instead of the client's.
         :raises halkit.HTTPError: a 4xx or 5xx answer (with the response and parsed body).
-        :raises halkit.TransportError: connection errors and timeouts.
+        :raises halkit.TransportError: connection errors, timeouts and a passed deadline.
         :raises halkit.UnsafeURLError: a URL whose scheme is not http or https.
         :raises halkit.ResponseTooLargeError: a body over :attr:`max_body_size`.
         """
         method = method.upper()
         uri.check_scheme(url)
         hdrs: MutableMapping[str, str] = dict(self._headers)
-        body: Any = data
+        body: Optional[bytes] = None
         if json is not None:
             try:
                 body = _json.dumps(json, allow_nan=False, separators=(",", ":")).encode("utf-8")
             except (TypeError, ValueError) as exc:
                 raise HalkitError(f"cannot send the request body as JSON: {exc}") from exc
             hdrs["Content-Type"] = self.content_type
+        elif type(data) is bytes and files is None:
+            body, data = data, None
         if headers:
             hdrs.update(headers)
+        if timeout is None:
+            timeout = self.timeout
+            if deadline is _USE_DEFAULT:
+                deadline = self.deadline
+        elif deadline is _USE_DEFAULT:
+            deadline = default_deadline(timeout)
         with self._lock:
             self.request_count += 1
-        response = self._transport.send(
-            method,
-            url,
-            headers=hdrs,
-            body=body,
-            params=params,
-            auth=self._auth,
-            timeout=self.timeout,
-            max_body_size=self.max_body_size,
-        )
+        response = self.transport.send(Request(
+            method, url, headers=hdrs, body=body, data=data, files=files, params=params, auth=self._auth,
+            timeout=timeout, max_body_size=self.max_body_size, deadline=deadline,
+        ))
         if method not in ("GET", "HEAD"):
             self._check_redirects(response, method, url)
         if response.headers.get("Deprecation") or response.headers.get("Sunset"):
@@ -443,9 +516,117 @@ class Client:
             parts.append(f"Sunset: {sunset}")
         warnings.warn(f"{response.url} is deprecated ({'; '.join(parts)})", DeprecationHeaderWarning, stacklevel=4)
 
+    # -- the navigation seam (halkit.typing.Navigator) -----------------------
+
+    def send(
+        self,
+        source: Optional[str],
+        target: "Target",
+        method: str,
+        *,
+        variables: Optional["Variables"] = None,
+        json: Any = None,
+        data: Any = None,
+        params: Optional[Mapping[str, Any]] = None,
+        headers: Optional[Mapping[str, str]] = None,
+        files: Any = None,
+        timeout: Any = None,
+    ) -> Optional[Resource]:
+        """Send ``method`` to a link or URL on behalf of a resource; return the resulting resource.
+
+        This is the :class:`halkit.typing.Navigator` protocol that resources,
+        links and forms use. Before sending, a link's deprecation is warned
+        about (once) and, with a profile, the method is checked
+        (:meth:`halkit.registry.Profile.check_method`); the answer's type is
+        what the profile says ``method`` on that rel answers with.
+
+        :param source: the profile type of the resource the request starts from, if known.
+        :param target: a :class:`~halkit.Link` (expanded with ``variables``), or a
+            URL: the source resource's own (rel ``self``) when ``source`` is given.
+        :param method: the HTTP method.
+        :param variables: URI template variables for a templated link.
+        :param json: a body to send as JSON.
+        :param data: a body to send as it is.
+        :param params: query string parameters.
+        :param headers: headers for this request.
+        :param files: files for a multipart body.
+        :param timeout: this request's timeout.
+        :returns: see :meth:`halkit.Resource.request`.
+        """
+        method = method.upper()
+        url, rel = self._prepare(source, target, method, variables)
+        return self._exchange(
+            method,
+            url,
+            json=json,
+            data=data,
+            params=params,
+            headers=headers,
+            files=files,
+            timeout=timeout,
+            type_hint=self._answer_type(source, rel, method),
+        )
+
+    def send_raw(
+        self,
+        source: Optional[str],
+        target: "Target",
+        method: str,
+        *,
+        variables: Optional["Variables"] = None,
+        json: Any = None,
+        data: Any = None,
+        params: Optional[Mapping[str, Any]] = None,
+        headers: Optional[Mapping[str, str]] = None,
+        files: Any = None,
+        timeout: Any = None,
+    ) -> requests.Response:
+        """Like :meth:`send` (the same checks), but return the :class:`requests.Response`.
+
+        Used for ``HEAD`` and ``OPTIONS``, whose answers have no representation.
+        """
+        method = method.upper()
+        url, _ = self._prepare(source, target, method, variables)
+        return self.request(method, url, **_request_kwargs(json, data, params, headers, files, timeout))
+
+    def embedded_type(self, source: Optional[str], rel: str) -> Optional[str]:
+        """The profile type of what a ``source`` resource embeds under ``rel``, if the profile says."""
+        if self.profile is None or source is None:
+            return None
+        return self.profile.embedded_type(source, rel)
+
+    def _prepare(
+        self, source: Optional[str], target: "Target", method: str, variables: Optional["Variables"]
+    ) -> Tuple[str, Optional[str]]:
+        """The URL and rel of a request; warns about deprecated links and checks the method."""
+        if isinstance(target, str):
+            url, rel = target, ("self" if source is not None else None)
+        else:
+            url, rel = target.expand(variables or {}), target.rel
+            if target.deprecation is not None:
+                key = (target.rel, target.href, target.deprecation)
+                if key not in self._warned_links:
+                    self._warned_links.add(key)
+                    warnings.warn(
+                        f"link {target.rel!r} ({target.href}) is deprecated: see {target.deprecation}",
+                        DeprecatedLinkWarning,
+                        stacklevel=5,
+                    )
+        if self.profile is not None and source is not None and rel is not None:
+            self.profile.check_method(source, rel, method, self.validation, stacklevel=5)
+        return url, rel
+
+    def _answer_type(self, source: Optional[str], rel: Optional[str], method: str) -> Optional[str]:
+        """The profile type of what ``method`` on ``rel`` of a ``source`` resource answers with."""
+        if self.profile is None or source is None or rel is None:
+            return None
+        if method == "GET":
+            return self.profile.link_target(source, rel)
+        return self.profile.response_type(source, rel, method)
+
     # -- resources ---------------------------------------------------------
 
-    def _fetch(
+    def _exchange(
         self,
         method: str,
         url: str,
@@ -454,10 +635,13 @@ class Client:
         data: Any = None,
         params: Optional[Mapping[str, Any]] = None,
         headers: Optional[Mapping[str, str]] = None,
+        files: Any = None,
+        timeout: Any = None,
         type_hint: Optional[str] = None,
+        validation: Optional[str] = None,
     ) -> Optional[Resource]:
-        method = method.upper()
-        response = self.request(method, url, json=json, data=data, params=params, headers=headers)
+        """Send a request and build the resource that comes back (typed and validated)."""
+        response = self.request(method, url, **_request_kwargs(json, data, params, headers, files, timeout))
         if method == "HEAD":
             return None
         location = response.headers.get("Location")
@@ -483,9 +667,16 @@ class Client:
                     method=method,
                 )
             return None
-        return self._resource_from(response, type_hint, method=method)
+        return self._resource_from(response, type_hint, method=method, validation=validation)
 
-    def _resource_from(self, response: requests.Response, type_hint: Optional[str], *, method: str = "GET") -> Resource:
+    def _resource_from(
+        self,
+        response: requests.Response,
+        type_hint: Optional[str],
+        *,
+        method: str = "GET",
+        validation: Optional[str] = None,
+    ) -> Resource:
         url = response.url
         media = media_type(response.headers.get("Content-Type"))
         if not is_json_media_type(media):
@@ -517,16 +708,21 @@ class Client:
             self._warn_once("content-type", f"{url} served JSON as {media or 'no Content-Type'}")
         if deviations:
             warn_deviations(deviations, self._warned, where=url, stacklevel=5)
-        resource = Resource(
-            document,
-            base_url=url,
-            client=self,
-            type=type_hint,
-            response=response,
-            strict=self.strict,
-        )
-        if self.profile is not None and self.validation != "off":
-            self._validate(resource, method)
+        mode = self.validation if validation is None else validation
+        profile = self.profile if mode != "off" else None
+        type_ = type_hint
+        if type_ is None and profile is not None and method != "GET":
+            # nothing says what the answer to a write is: the profile's best guess
+            candidates = profile.infer_types(document)
+            type_ = candidates[0] if candidates else None
+        resource = Resource(document, base_url=url, navigator=self, type=type_, response=response, strict=self.strict)
+        if profile is not None and type_ is not None:
+            try:
+                profile.enforce(resource, type_, mode, stacklevel=5)
+            except ProfileError as exc:
+                exc.args = (f"{url}: {exc}",)
+                exc.resource = resource
+                raise
         return resource
 
     def _warn_once(self, kind: str, message: str) -> None:
@@ -535,71 +731,12 @@ class Client:
         self._warned.add(kind)
         warnings.warn(f"lenient HAL parsing accepted {message} [{kind}]", CompatibilityWarning, stacklevel=5)
 
-    # -- the validation hook ----------------------------------------------
 
-    def _validate(self, resource: Resource, method: str) -> None:
-        profile = self.profile
-        assert profile is not None
-        if resource.type is None:
-            if method == "GET":
-                return  # nothing says what this is: no rule to check
-            candidates = profile.infer_types(resource)
-            if not candidates:
-                return
-            best = candidates[0]
-            if not profile.validate(resource, best):
-                resource.type = best
-                return
-            resource.type = best
-        violations = profile.validate(resource, resource.type)
-        if not violations:
-            return
-        summary = "; ".join(str(v) for v in violations[:10])
-        more = f" (and {len(violations) - 10} more)" if len(violations) > 10 else ""
-        message = f"{resource.url}: {len(violations)} violation(s) of {profile.name}/{resource.type}: {summary}{more}"
-        if self.validation == "strict":
-            error = ProfileError(message, violations)
-            error.resource = resource
-            raise error
-        warnings.warn(message, ProfileWarning, stacklevel=5)
-
-    def _target_type(self, source_type: Optional[str], rel: str, method: str = "GET") -> Optional[str]:
-        """The profile type of what ``method`` on ``rel`` of a ``source_type`` resource answers with."""
-        if self.profile is None or source_type is None:
-            return None
-        if method.upper() == "GET":
-            return self.profile.link_target(source_type, rel)
-        return self.profile.response_type(source_type, rel, method.upper())
-
-    def _embedded_type(self, source_type: str, rel: str) -> Optional[str]:
-        if self.profile is None:
-            return None
-        return self.profile.embedded_type(source_type, rel)
-
-    def _before_link(self, resource: Resource, link: "Link", method: str) -> None:
-        """Checks made before a request on a link: deprecation, and the profile's methods."""
-        if link.deprecation is not None:
-            key = (link.rel, link.href, link.deprecation)
-            if key not in self._warned_links:
-                self._warned_links.add(key)
-                warnings.warn(
-                    f"link {link.rel!r} ({link.href}) is deprecated: see {link.deprecation}",
-                    DeprecatedLinkWarning,
-                    stacklevel=5,
-                )
-        if self.profile is not None and self.validation == "strict" and resource.type is not None:
-            methods = self.profile.link_methods(resource.type, link.rel)
-            if methods is not None and method.upper() not in methods and method.upper() not in ("HEAD", "OPTIONS"):
-                raise ProfileError(
-                    f"the {self.profile.name} profile documents {', '.join(sorted(methods))} for rel {link.rel!r} "
-                    f"of {resource.type}, not {method.upper()}; nothing was sent"
-                )
-
-    def _check_self_method(self, type: str, method: str) -> None:
-        if self.profile is not None and self.validation == "strict":
-            methods = self.profile.link_methods(type, "self")
-            if methods is not None and method.upper() not in methods and method.upper() not in ("HEAD", "OPTIONS"):
-                raise ProfileError(
-                    f"the {self.profile.name} profile documents {', '.join(sorted(methods))} for {type}, "
-                    f"not {method.upper()}; nothing was sent"
-                )
+def _request_kwargs(json: Any, data: Any, params: Any, headers: Any, files: Any, timeout: Any) -> Dict[str, Any]:
+    """The keyword arguments for :meth:`Client.request`, leaving out what was not given."""
+    kwargs: Dict[str, Any] = {"json": json, "data": data, "params": params, "headers": headers}
+    if files is not None:
+        kwargs["files"] = files
+    if timeout is not None:
+        kwargs["timeout"] = timeout
+    return kwargs

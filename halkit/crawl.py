@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Deque, Dict, List, Optional, Set, Tuple
 
 from . import uri
-from .exceptions import CompatibilityWarning, HalkitError
+from .exceptions import CompatibilityWarning, HalkitError, ProfileError
 
 if TYPE_CHECKING:  # pragma: no cover
     from .client import Client
@@ -105,8 +105,10 @@ def crawl(
 ) -> CrawlReport:
     """Walk the API from ``client.entry_url`` breadth-first, validating as it goes.
 
-    The client's own validation mode is not used: every violation is
-    collected in the report instead of being raised or warned, and so is
+    Resources are fetched and validated through the client's one validation
+    path (:meth:`halkit.Client.get` in ``"strict"`` mode, whatever the client's
+    own mode, which is left alone): every violation is collected in the
+    report instead of being raised or warned, and so is
     every :class:`~halkit.CompatibilityWarning` (what lenient parsing
     tolerated); other warnings pass through.
 
@@ -118,8 +120,6 @@ def crawl(
     profile = client.profile
     started = time.monotonic()
     requests_before = client.request_count
-    saved_mode = client.validation
-    client.validation = "off"
     caught = warnings.catch_warnings(record=True)
     records = caught.__enter__()
     warnings.simplefilter("always", CompatibilityWarning)
@@ -132,8 +132,16 @@ def crawl(
                 report.truncated = True
                 break
             url, type_hint = queue.popleft()
+            violations: List[Any] = []
             try:
-                resource = client.get(url, type=type_hint)
+                resource = client.get(url, type=type_hint, validation="strict")
+            except ProfileError as exc:
+                found = getattr(exc, "resource", None)
+                if found is None:
+                    report.resources[type_hint] += 1
+                    report.problems.append(CrawlProblem(url, type_hint, "error", "", str(exc)))
+                    continue
+                resource, violations = found, exc.violations
             except HalkitError as exc:
                 report.resources[type_hint] += 1
                 report.problems.append(CrawlProblem(url, type_hint, "error", "", str(exc)))
@@ -141,9 +149,8 @@ def crawl(
             report.resources[resource.type] += 1
             if resource.response is not None and resource.response.url:
                 seen.add(uri.normalize(resource.response.url))  # where redirects landed
-            if profile is not None and resource.type is not None:
-                for v in profile.validate(resource, resource.type):
-                    report.problems.append(CrawlProblem(url, resource.type, v.rule, v.pointer, v.message))
+            for v in violations:
+                report.problems.append(CrawlProblem(url, resource.type, v.rule, v.pointer, v.message))
             for link_url, target in _links_to_visit(client, resource, report):
                 key = uri.normalize(link_url)
                 if key not in seen:
@@ -152,7 +159,6 @@ def crawl(
             if progress is not None:
                 progress(report.total, len(queue))
     finally:
-        client.validation = saved_mode
         caught.__exit__(None, None, None)
         for record in records:
             if issubclass(record.category, CompatibilityWarning):
@@ -184,8 +190,9 @@ def _links_to_visit(client: "Client", resource: "Resource", report: CrawlReport)
         for rel in links:
             if rel == "curies":
                 continue
-            target = client._target_type(res.type, rel)
+            target = None
             if profile is not None and res.type is not None:
+                target = profile.link_target(res.type, rel)
                 methods = profile.link_methods(res.type, rel)
                 if methods is not None and "GET" not in methods:
                     continue

@@ -14,8 +14,10 @@ keep idiomatic ``except`` clauses working too.
     ├── UnsafeURLError (ValueError)         scheme other than http(s)
     ├── EmulatorError                       the emulator cannot start, or is misused
     ├── FormError (ValueError)              HAL-FORMS values that the template refuses
-    ├── ProfileError                        broken profile, or violations in strict mode
-    │   └── ProfileNotFoundError (LookupError)
+    ├── ProfileError                        anything about a profile
+    │   ├── InvalidProfileError             a broken profile (names the file and JSON pointer)
+    │   ├── ProfileNotFoundError (LookupError)
+    │   └── ProfileViolationError           a document or request breaks the profile (strict mode)
     ├── AuthError                           token endpoint errors, rejected credentials
     ├── RequestError                        nothing usable came back
     │   ├── TransportError                  connection errors, timeouts
@@ -58,7 +60,9 @@ __all__ = [
     "FormError",
     "EmulatorError",
     "ProfileError",
+    "InvalidProfileError",
     "ProfileNotFoundError",
+    "ProfileViolationError",
     "AuthError",
     "RequestError",
     "TransportError",
@@ -150,6 +154,11 @@ class EmulatorError(HalkitError):
 class ProfileError(HalkitError):
     """A profile is broken or unknown, or (strict mode) a resource violates it.
 
+    Raised as one of its subclasses, :class:`InvalidProfileError`,
+    :class:`ProfileNotFoundError` or :class:`ProfileViolationError`, except for a
+    misuse of a sound profile (an unknown type or environment, an unknown
+    validation mode).
+
     :ivar violations: the violations found, when the error is about a document.
     """
 
@@ -161,8 +170,44 @@ class ProfileError(HalkitError):
         super().__init__(message)
 
 
+class InvalidProfileError(ProfileError):
+    """A profile is broken: its manifest or a schema file is not what halkit needs.
+
+    :ivar file: the file at fault (as the message names it), when known.
+    :ivar pointer: the JSON pointer (RFC 6901) of the first problem in that
+        file, when known (``""`` for the whole file).
+    :ivar problems: every problem, as ``"at <pointer>: <text>"`` lines.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: Optional[str] = None,
+        pointer: Optional[str] = None,
+        problems: Sequence[str] = (),
+    ) -> None:
+        self.file = file
+        self.pointer = pointer
+        self.problems = list(problems)
+        super().__init__(message)
+
+
 class ProfileNotFoundError(ProfileError, LookupError):
     """No installed profile has the requested name."""
+
+
+class ProfileViolationError(ProfileError):
+    """A document violates its profile, or a request would (strict mode).
+
+    :ivar violations: the violations, each with a JSON pointer and a rule code
+        (``method`` for a method the profile does not document for a rel).
+    :ivar resource: the resource that broke the profile, when there is one.
+    """
+
+    def __init__(self, message: str, violations: Sequence[Any] = (), *, resource: Any = None) -> None:
+        super().__init__(message, violations)
+        self.resource = resource
 
 
 class AuthError(HalkitError):

@@ -14,10 +14,11 @@ import re
 from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional
 
 from . import uri
-from .exceptions import FormError, HalFormatError
+from .exceptions import FormError, HalFormatError, HalkitError
 
 if TYPE_CHECKING:  # pragma: no cover
     from .resource import Resource
+    from .typing import Navigator
 
 __all__ = ["Template", "Property", "build_templates", "PROPERTY_ATTRIBUTES"]
 
@@ -131,9 +132,27 @@ class Template:
     :ivar extra: members the spec does not define.
     """
 
-    __slots__ = ("key", "method", "content_type", "target", "title", "properties", "extra", "_resource")
+    __slots__ = ("key", "method", "content_type", "target", "title", "properties", "extra", "_nav", "_url")
 
-    def __init__(self, key: str, raw: Mapping[str, Any], resource: "Resource", pointer: str) -> None:
+    def __init__(
+        self,
+        key: str,
+        raw: Mapping[str, Any],
+        pointer: str = "",
+        *,
+        base: Optional[str] = None,
+        url: Optional[str] = None,
+        navigator: Optional["Navigator"] = None,
+    ) -> None:
+        """Build a template from its JSON object ``raw``.
+
+        :param key: its key in ``_templates``.
+        :param raw: the template object.
+        :param pointer: its JSON pointer in the document (for errors).
+        :param base: the URL a relative ``target`` resolves against.
+        :param url: the URL of the resource it belongs to (the default target).
+        :param navigator: what sends it (a :class:`~halkit.Client`).
+        """
         if not isinstance(raw, Mapping):
             raise HalFormatError("a HAL-FORMS template must be an object", pointer)
         method = raw.get("method", "GET")
@@ -151,7 +170,6 @@ class Template:
         self.key = key
         self.method = method.strip().upper()
         self.content_type = content_type or "application/json"
-        base = resource._resolve_base()
         self.target: Optional[str] = (uri.resolve(base, target) if base else target) if target else None
         self.title: Optional[str] = raw.get("title") if isinstance(raw.get("title"), str) else None
         self.properties: List[Property] = [
@@ -160,7 +178,8 @@ class Template:
             for i, p in enumerate(props)
         ]
         self.extra: Mapping[str, Any] = {k: v for k, v in raw.items() if k not in _TEMPLATE_KEYS}
-        self._resource = resource
+        self._nav = navigator
+        self._url = url
 
     def property(self, name: str) -> Property:
         """The property called ``name``."""
@@ -198,19 +217,24 @@ class Template:
         ``application/x-www-form-urlencoded`` as a form body; anything else as JSON.
         """
         body = self.values(values, **kwargs)
-        resource = self._resource
-        client = resource._require_client()
-        url = self.target or resource._own_url()
+        nav = self._nav
+        if nav is None:
+            raise HalkitError(
+                "this resource was parsed without a client; use halkit.Client to navigate over HTTP"
+            )
+        url = self.target or self._url
+        if url is None:
+            raise HalkitError("this resource has no self link and was not fetched from a URL")
         headers = None
         if self.method in ("GET", "HEAD", "DELETE") and not body:
-            return client._fetch(self.method, url, type_hint=None)
+            return nav.send(None, url, self.method)
         if self.method == "GET":
-            return client._fetch("GET", url, params=body, type_hint=None)
+            return nav.send(None, url, "GET", params=body)
         if self.content_type.split(";")[0].strip().lower() == "application/x-www-form-urlencoded":
-            return client._fetch(self.method, url, data=body, type_hint=None)
+            return nav.send(None, url, self.method, data=body)
         if self.content_type.split(";")[0].strip().lower() != "application/json":
             headers = {"Content-Type": self.content_type}
-        return client._fetch(self.method, url, json=body, headers=headers, type_hint=None)
+        return nav.send(None, url, self.method, json=body, headers=headers)
 
     def __repr__(self) -> str:
         return f"<Template {self.key!r} {self.method} {self.target or '(self)'}>"
@@ -220,8 +244,22 @@ def _bad_property(pointer: str) -> Property:
     raise HalFormatError("a HAL-FORMS property must be an object", pointer)
 
 
-def build_templates(raw: Any, *, resource: "Resource", pointer: str) -> Dict[str, Template]:
-    """Build the templates of a resource from the JSON value of ``_templates``."""
+def build_templates(
+    raw: Any,
+    *,
+    pointer: str,
+    base: Optional[str] = None,
+    url: Optional[str] = None,
+    navigator: Optional["Navigator"] = None,
+) -> Dict[str, Template]:
+    """Build the templates of a resource from the JSON value of ``_templates``.
+
+    :param raw: the value of ``_templates``.
+    :param pointer: its JSON pointer.
+    :param base: the URL relative targets resolve against.
+    :param url: the resource's own URL (where a template without ``target`` goes).
+    :param navigator: what sends the forms.
+    """
     if raw is None:
         return {}
     if not isinstance(raw, Mapping):
@@ -229,5 +267,5 @@ def build_templates(raw: Any, *, resource: "Resource", pointer: str) -> Dict[str
     out: Dict[str, Template] = {}
     keys = sorted(raw, key=lambda k: k != "default")
     for key in keys:
-        out[key] = Template(key, raw[key], resource, f"{pointer}/{key}")
+        out[key] = Template(key, raw[key], f"{pointer}/{key}", base=base, url=url, navigator=navigator)
     return out

@@ -26,6 +26,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import requests
 
     from .resource import Resource
+    from .typing import Navigator
 
 __all__ = ["Link", "Links", "LINK_ATTRIBUTES"]
 
@@ -65,7 +66,8 @@ class Link:
         "extra",
         "base",
         "_raw",
-        "_resource",
+        "_nav",
+        "_source",
     )
 
     def __init__(
@@ -74,8 +76,23 @@ class Link:
         raw: Mapping[str, Any],
         *,
         base: Optional[str] = None,
+        navigator: Optional["Navigator"] = None,
+        source: Optional[str] = None,
         resource: Optional["Resource"] = None,
     ) -> None:
+        """Build a link from its link object ``raw``.
+
+        :param rel: the rel it was found under.
+        :param raw: the link object.
+        :param base: the URL relative hrefs resolve against.
+        :param navigator: what sends requests for it (a :class:`~halkit.Client`).
+        :param source: the profile type of the resource it belongs to, if known.
+        :param resource: the resource it belongs to: its navigator and type
+            are taken (the link keeps no reference to it).
+        """
+        if resource is not None:
+            navigator = navigator if navigator is not None else resource.navigator
+            source = source if source is not None else resource.type
         href = raw.get("href")
         if not isinstance(href, str):
             raise HalFormatError(f"link {rel!r} has no string 'href'", "")
@@ -91,7 +108,8 @@ class Link:
         self.extra: Mapping[str, Any] = {k: v for k, v in raw.items() if k not in LINK_ATTRIBUTES}
         self.base = base
         self._raw = raw
-        self._resource = resource
+        self._nav = navigator
+        self._source = source
 
     # -- templates ---------------------------------------------------------
 
@@ -120,9 +138,8 @@ class Link:
             expanded = uri.expand(self.href, values)
         else:
             expanded = self.href
-        client = self._resource._client if self._resource is not None else None
-        if client is not None:
-            return client.resolve_href(self.base, expanded)
+        if self._nav is not None:
+            return self._nav.resolve_href(self.base, expanded)
         return uri.resolve(self.base, expanded) if self.base else expanded
 
     @property
@@ -132,14 +149,16 @@ class Link:
 
     # -- HTTP --------------------------------------------------------------
 
-    def _client_resource(self) -> "Resource":
-        if self._resource is None or self._resource._client is None:
+    def _navigator(self) -> "Navigator":
+        if self._nav is None:
             raise _no_client(self)
-        return self._resource
+        return self._nav
 
     def follow(self, variables: Optional[Mapping[str, Any]] = None, /, **kwargs: Any) -> "Resource":
         """GET the target of this link and return it as a :class:`~halkit.Resource`."""
-        return self._client_resource()._request_link(self, "GET", variables, kwargs)  # type: ignore[return-value]
+        result = self.request("GET", variables, **kwargs)
+        assert result is not None
+        return result
 
     def get(self, variables: Optional[Mapping[str, Any]] = None, /, **kwargs: Any) -> "Resource":
         """Alias of :meth:`follow`, always by GET (never from ``_embedded``)."""
@@ -163,8 +182,8 @@ class Link:
         """
         values = dict(variables or {})
         values.update(template_vars)
-        return self._client_resource()._request_link(
-            self, method, values, {}, json=json, data=data, params=params, headers=headers
+        return self._navigator().send(
+            self._source, self, method, variables=values, json=json, data=data, params=params, headers=headers
         )
 
     def post(self, json: Any = None, **kwargs: Any) -> Optional["Resource"]:
@@ -185,13 +204,16 @@ class Link:
 
     def head(self, **kwargs: Any) -> "requests.Response":
         """HEAD the target; returns the response (HEAD has no representation)."""
-        resource = self._client_resource()
-        return resource._raw_request_link(self, "HEAD", kwargs)
+        return self._send_raw("HEAD", kwargs)
 
     def options(self, **kwargs: Any) -> "requests.Response":
         """OPTIONS on the target; returns the response (see its ``Allow`` header)."""
-        resource = self._client_resource()
-        return resource._raw_request_link(self, "OPTIONS", kwargs)
+        return self._send_raw("OPTIONS", kwargs)
+
+    def _send_raw(self, method: str, kwargs: Mapping[str, Any]) -> "requests.Response":
+        headers = kwargs.get("headers")
+        variables = {k: v for k, v in kwargs.items() if k != "headers"}
+        return self._navigator().send_raw(self._source, self, method, variables=variables, headers=headers)
 
     # -- plumbing ----------------------------------------------------------
 
@@ -362,11 +384,14 @@ def build_links(
     pointer: str,
     base: Optional[str],
     parent_curies: Mapping[str, str],
-    resource: Optional["Resource"],
+    navigator: Optional["Navigator"] = None,
+    source: Optional[str] = None,
     lenient: Optional[List[Tuple[str, str]]],
 ) -> Links:
     """Build :class:`Links` from the JSON value of ``_links``.
 
+    :param navigator: what the links send requests through.
+    :param source: the profile type of the resource they belong to.
     :param lenient: ``None`` in strict mode; otherwise a list that collects
         (deviation, pointer) pairs for what was tolerated.
     """
@@ -394,7 +419,7 @@ def build_links(
                     "a link object needs a string 'href'" if "href" not in obj else "'href' must be a string",
                     obj_ptr if "href" not in obj else f"{obj_ptr}/href",
                 )
-            built.append(Link(rel, obj, base=base, resource=resource))
+            built.append(Link(rel, obj, base=base, navigator=navigator, source=source))
         links[rel] = built
         if is_array:
             arrays.add(rel)

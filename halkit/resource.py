@@ -30,8 +30,8 @@ from .link import Link, Links, build_links
 if TYPE_CHECKING:  # pragma: no cover
     import requests
 
-    from .client import Client
     from .forms import Template
+    from .typing import Navigator
 
 __all__ = ["Resource", "PageIterator", "parse", "RESERVED"]
 
@@ -69,6 +69,78 @@ def parse(document: Document, *, base_url: Optional[str] = None, strict: bool = 
     return Resource(data, base_url=base_url, strict=strict)
 
 
+class _Scope:
+    """What a resource's links and embedded resources need from their context.
+
+    The document, its navigator and type, and, for an embedded resource, the
+    scope of its parent (never the parent resource itself): the base URL and
+    the CURIEs in scope are worked out from there on demand. Pages, their
+    embedded resources and their links hold scopes, and scopes only point up,
+    so nothing on the walking path forms a reference cycle: a page is freed
+    by reference counting as soon as the last reference to it goes.
+    """
+
+    __slots__ = ("doc", "pointer", "parent", "base", "nav", "type", "strict", "curies", "links")
+
+    def __init__(
+        self,
+        doc: Mapping[str, Any],
+        pointer: str,
+        parent: Optional["_Scope"],
+        base: Optional[str],
+        nav: Optional["Navigator"],
+        type: Optional[str],
+        strict: bool,
+        curies: Mapping[str, str] = _EMPTY_CURIES,
+    ) -> None:
+        self.doc = doc
+        self.curies = curies
+        self.pointer = pointer
+        self.parent = parent
+        self.base = base
+        self.nav = nav
+        self.type = type
+        self.strict = strict
+        self.links: Optional[Links] = None
+
+    def resolved_base(self) -> Optional[str]:
+        """The URL relative hrefs resolve against: where the document came from, or,
+        embedded, its own absolute ``self`` link, else its parent's base."""
+        base = self.base
+        if base is not _LAZY:
+            return base
+        parent = self.parent
+        base = parent.resolved_base() if parent is not None else None
+        links = self.doc.get("_links")
+        if isinstance(links, Mapping):
+            own = links.get("self")
+            href = own.get("href") if isinstance(own, Mapping) else own if isinstance(own, str) else None
+            if isinstance(href, str) and not (isinstance(own, Mapping) and own.get("templated") is True):
+                if self.nav is not None:
+                    resolved = self.nav.resolve_href(base, href)
+                else:
+                    resolved = uri.resolve(base, href) if base else href
+                if "://" in resolved:
+                    base = resolved
+        self.base = base
+        return base
+
+    def get_links(self) -> Links:
+        """The links of the document (built once)."""
+        if self.links is None:
+            parent = self.parent
+            self.links = build_links(
+                self.doc.get("_links"),
+                pointer=f"{self.pointer}/_links",
+                base=self.resolved_base(),
+                parent_curies=parent.get_links().curies if parent is not None else self.curies,
+                navigator=self.nav,
+                source=self.type,
+                lenient=None if self.strict else [],
+            )
+        return self.links
+
+
 class Resource:
     """One HAL resource.
 
@@ -77,23 +149,27 @@ class Resource:
     ``_templates``). Links are in :attr:`links`; embedded resources come from
     :meth:`embedded`. Resources fetched through a :class:`~halkit.Client` can
     be navigated: :meth:`follow`, :meth:`items`, and the HTTP verbs.
+
+    :param document: the decoded, already checked document (use
+        :func:`halkit.parse` to parse and check one).
+    :param base_url: the URL it was fetched from; relative hrefs resolve against it.
+    :param navigator: what sends requests for it, its links and forms
+        (a :class:`~halkit.Client`, or any :class:`halkit.typing.Navigator`).
+    :param client: the same as ``navigator`` (the older name).
+    :param type: its profile type, decided before it is built (it never changes).
+    :param response: the HTTP response it came in.
+    :param strict: parse its links and forms strictly.
     """
 
     __slots__ = (
         "_doc",
-        "_base",
+        "_scope",
         "_fetched_url",
-        "_client",
-        "_parent_curies",
-        "_strict",
-        "_links_cache",
         "_props",
         "_embedded_cache",
         "_templates_cache",
-        "_pointer",
-        "_parent",
-        "type",
         "response",
+        "__weakref__",
     )
 
     def __init__(
@@ -101,30 +177,36 @@ class Resource:
         document: Mapping[str, Any],
         *,
         base_url: Optional[str] = None,
-        client: Optional["Client"] = None,
+        navigator: Optional["Navigator"] = None,
+        client: Optional["Navigator"] = None,
         type: Optional[str] = None,
         response: Optional["requests.Response"] = None,
         strict: bool = False,
         _parent_curies: Mapping[str, str] = _EMPTY_CURIES,
         _pointer: str = "",
+        _parent: Optional[_Scope] = None,
     ) -> None:
-        """Wrap an already checked document; use :func:`halkit.parse` to parse one."""
         self._doc = document
         self._fetched_url = base_url
-        self._base = base_url
-        self._client = client
-        self._parent_curies = _parent_curies
-        self._strict = strict
-        self._links_cache: Optional[Links] = None
+        nav = navigator if navigator is not None else client
+        self._scope = _Scope(
+            document, _pointer, _parent, _LAZY if _parent is not None else base_url, nav, type, strict, _parent_curies
+        )
         self._props: Optional[Mapping[str, Any]] = None
         self._embedded_cache: Optional[Dict[str, List[Resource]]] = None
         self._templates_cache: Optional[Dict[str, "Template"]] = None
-        self._pointer = _pointer
-        self._parent: Optional[Resource] = None
-        #: The profile type of this resource, when a profile-aware client knows it.
-        self.type = type
         #: The HTTP response this resource came from (``None`` when embedded or parsed).
         self.response = response
+
+    @property
+    def type(self) -> Optional[str]:
+        """The profile type of this resource, when a profile-aware client knows it."""
+        return self._scope.type
+
+    @property
+    def navigator(self) -> Optional["Navigator"]:
+        """What sends this resource's requests (its :class:`~halkit.Client`), or ``None`` when parsed."""
+        return self._scope.nav
 
     # -- properties --------------------------------------------------------
 
@@ -162,17 +244,7 @@ class Resource:
     @property
     def links(self) -> Links:
         """The resource's links (CURIE-aware, read-only mapping of rel to list of :class:`Link`)."""
-        if self._links_cache is None:
-            parent = self._parent
-            self._links_cache = build_links(
-                self._doc.get("_links"),
-                pointer=f"{self._pointer}/_links",
-                base=self._resolve_base(),
-                parent_curies=parent.links.curies if parent is not None else self._parent_curies,
-                resource=self,
-                lenient=None if self._strict else [],
-            )
-        return self._links_cache
+        return self._scope.get_links()
 
     def link(self, rel: str, *, name: Optional[str] = None, index: Optional[int] = None) -> Link:
         """The link for ``rel``; ``name=`` or ``index=`` choose among several.
@@ -205,7 +277,7 @@ class Resource:
             if isinstance(raw, list):
                 child_type = self._child_type(EMBEDDED_ARRAY_REL)
                 self._embedded_cache[EMBEDDED_ARRAY_REL] = [
-                    self._child(child_type, item, f"{self._pointer}/_embedded/{i}")
+                    self._child(child_type, item, f"{self._scope.pointer}/_embedded/{i}")
                     for i, item in enumerate(raw)
                 ]
             elif isinstance(raw, Mapping):
@@ -213,7 +285,7 @@ class Resource:
                     value = raw[rel]
                     if value is None:
                         continue
-                    ptr = f"{self._pointer}/_embedded/{rel}"
+                    ptr = f"{self._scope.pointer}/_embedded/{rel}"
                     child_type = self._child_type(rel)
                     if isinstance(value, list):
                         self._embedded_cache[rel] = [
@@ -224,41 +296,18 @@ class Resource:
         return self._embedded_cache
 
     def _child_type(self, rel: str) -> Optional[str]:
-        if self.type is not None and self._client is not None:
-            return self._client._embedded_type(self.type, rel)
+        scope = self._scope
+        if scope.type is not None and scope.nav is not None:
+            return scope.nav.embedded_type(scope.type, rel)
         return None
 
     def _child(self, child_type: Optional[str], doc: Mapping[str, Any], pointer: str) -> "Resource":
         # Built cheaply: the child's base and curies are worked out from its
-        # parent only when its links are first needed (_resolve_base).
-        child = Resource(doc, client=self._client, type=child_type, strict=self._strict, _pointer=pointer)
-        child._parent = self
-        child._base = _LAZY
-        # Not fetched: without a self link it has no URL (never the parent's,
-        # which a PUT or DELETE on the child would otherwise go to).
-        return child
-
-    def _resolve_base(self) -> Optional[str]:
-        """The URL relative hrefs resolve against: where the document came from, or,
-        embedded, its own absolute ``self`` link, else its parent's base."""
-        base = self._base
-        if base is not _LAZY:
-            return base
-        parent = self._parent
-        base = parent._resolve_base() if parent is not None else None
-        links = self._doc.get("_links")
-        if isinstance(links, Mapping):
-            own = links.get("self")
-            href = own.get("href") if isinstance(own, Mapping) else own if isinstance(own, str) else None
-            if isinstance(href, str) and not (isinstance(own, Mapping) and own.get("templated") is True):
-                if self._client is not None:
-                    resolved = self._client.resolve_href(base, href)
-                else:
-                    resolved = uri.resolve(base, href) if base else href
-                if "://" in resolved:
-                    base = resolved
-        self._base = base
-        return base
+        # parent's scope only when its links are first needed. Not fetched:
+        # without a self link it has no URL (never the parent's, which a PUT
+        # or DELETE on the child would otherwise go to).
+        scope = self._scope
+        return Resource(doc, navigator=scope.nav, type=child_type, strict=scope.strict, _pointer=pointer, _parent=scope)
 
     def embedded(self, rel: str) -> List["Resource"]:
         """The embedded resources for ``rel`` (a list, whether the document had one or an array).
@@ -309,8 +358,14 @@ class Resource:
         if self._templates_cache is None:
             from .forms import build_templates
 
+            scope = self._scope
+            raw = self._doc.get("_templates")
             self._templates_cache = build_templates(
-                self._doc.get("_templates"), resource=self, pointer=f"{self._pointer}/_templates"
+                raw,
+                pointer=f"{scope.pointer}/_templates",
+                base=scope.resolved_base(),
+                url=self.url if raw is not None else None,
+                navigator=scope.nav,
             )
         return MappingProxyType(self._templates_cache)
 
@@ -328,7 +383,7 @@ class Resource:
         try:
             return copy.deepcopy(dict(self._doc))
         except RecursionError:
-            raise HalFormatError("document nested too deeply to copy", self._pointer) from None
+            raise HalFormatError("document nested too deeply to copy", self._scope.pointer) from None
 
     def __repr__(self) -> str:
         kind = f" {self.type}" if self.type else ""
@@ -337,18 +392,19 @@ class Resource:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Resource):
             return NotImplemented
-        return self._doc == other._doc and self._resolve_base() == other._resolve_base()
+        return self._doc == other._doc and self._scope.resolved_base() == other._scope.resolved_base()
 
     __hash__ = None  # type: ignore[assignment]
 
     # -- navigation --------------------------------------------------------
 
-    def _require_client(self) -> "Client":
-        if self._client is None:
+    def _navigator(self) -> "Navigator":
+        nav = self._scope.nav
+        if nav is None:
             raise HalkitError(
                 "this resource was parsed without a client; use halkit.Client to navigate over HTTP"
             )
-        return self._client
+        return nav
 
     def follow(
         self,
@@ -411,39 +467,8 @@ class Resource:
                             f"{len(items)} resources are embedded under rel {rel!r}; choose one with index="
                         )
         link = self.links.select(rel, name=name, index=index)
-        result = self._request_link(link, "GET", variables, {})
-        assert result is not None
-        return result
-
-    def _request_link(
-        self,
-        link: Link,
-        method: str,
-        variables: Optional[Mapping[str, Any]],
-        more: Mapping[str, Any],
-        *,
-        json: Any = None,
-        data: Any = None,
-        params: Optional[Mapping[str, Any]] = None,
-        headers: Optional[Mapping[str, str]] = None,
-    ) -> Optional["Resource"]:
-        client = self._require_client()
-        values: Dict[str, Any] = dict(variables or {})
-        values.update(more)
-        url = link.expand(values)
-        client._before_link(self, link, method)
-        target = client._target_type(self.type, link.rel, method)
-        return client._fetch(
-            method, url, json=json, data=data, params=params, headers=headers, type_hint=target
-        )
-
-    def _raw_request_link(self, link: Link, method: str, kwargs: Mapping[str, Any]) -> "requests.Response":
-        client = self._require_client()
-        headers = kwargs.get("headers")
-        variables = {k: v for k, v in kwargs.items() if k != "headers"}
-        url = link.expand(variables)
-        client._before_link(self, link, method)
-        return client.request(method, url, headers=headers)
+        self._navigator()
+        return link.follow(variables)
 
     def items(self, rel: Optional[str] = None, *, next_rel: str = "next") -> "PageIterator":
         """Iterate a paged collection lazily, starting with this page.
@@ -503,13 +528,8 @@ class Resource:
         ``200`` without a body) with a ``Location`` header, the resource at
         ``Location``; ``None`` for ``204 No Content`` or an empty body.
         """
-        client = self._require_client()
-        if self.type is not None:
-            client._check_self_method(self.type, method)
-        target = client._target_type(self.type, "self", method) if self.type is not None else None
-        return client._fetch(
-            method, self._own_url(), json=json, data=data, params=params, headers=headers, type_hint=target
-        )
+        nav = self._navigator()
+        return nav.send(self.type, self._own_url(), method, json=json, data=data, params=params, headers=headers)
 
     def post(self, json: Any = None, **kwargs: Any) -> Optional["Resource"]:
         """POST to the resource's own URL."""
@@ -524,16 +544,16 @@ class Resource:
         return self.request("PATCH", json=json, **kwargs)
 
     def delete(self, **kwargs: Any) -> Optional["Resource"]:
-        """DELETE the resource; returns what the server answers with, if anything."""
+        """DELETE the resource; returns what the server answers with, if any."""
         return self.request("DELETE", **kwargs)
 
     def head(self, **kwargs: Any) -> "requests.Response":
         """HEAD the resource's own URL; returns the response."""
-        return self._require_client().request("HEAD", self._own_url(), **kwargs)
+        return self._navigator().send_raw(self.type, self._own_url(), "HEAD", **kwargs)
 
     def options(self, **kwargs: Any) -> "requests.Response":
         """OPTIONS on the resource's own URL; returns the response."""
-        return self._require_client().request("OPTIONS", self._own_url(), **kwargs)
+        return self._navigator().send_raw(self.type, self._own_url(), "OPTIONS", **kwargs)
 
 
 class PageIterator(Iterator[Resource]):
@@ -590,8 +610,7 @@ class PageIterator(Iterator[Resource]):
             # Fetch the next page; on failure the state still points at the
             # exhausted page, so iterating again retries exactly this fetch.
             _check_not_visited(self.page, self._next_link, self.next_rel, self._visited)
-            nxt = self.page._request_link(self._next_link, "GET", None, {})
-            assert nxt is not None
+            nxt = self._next_link.follow()
             self.pages_fetched += 1
             self._visited |= _page_keys(nxt)
             self.page = nxt

@@ -73,6 +73,11 @@ class _Handler(BaseHTTPRequestHandler):
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _handle
 
 
+class _Server(ThreadingHTTPServer):
+    # room for every connection a test opens at once (the default backlog is 5)
+    request_queue_size = 64
+
+
 class TestServer:
     """Routes are ``(method, path)`` -> handler; ``method`` ``*`` matches any."""
 
@@ -82,7 +87,7 @@ class TestServer:
         self.routes: Dict[Tuple[str, str], Handler] = {}
         self.log: List[Request] = []
         self.lock = threading.Lock()
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self.httpd = _Server(("127.0.0.1", 0), _Handler)
         self.httpd.daemon_threads = True
         self.httpd.owner = self  # type: ignore[attr-defined]
         self.port = self.httpd.server_address[1]

@@ -11,7 +11,8 @@ import requests
 
 import halkit
 from halkit.cache import make_cache_adapter
-from halkit.transport import Transport
+from halkit.transport import Request as Call
+from halkit.transport import SessionTransport
 
 from server import Request, TestServer
 
@@ -44,15 +45,15 @@ class Origin:
         return 200, dict(self.headers, **{"Content-Type": "application/hal+json"}), data
 
 
-def cached_transport() -> Transport:
+def cached_transport() -> SessionTransport:
     s = requests.Session()
     adapter = make_cache_adapter()
     s.mount("http://", adapter)
-    return Transport(s)
+    return SessionTransport(s)
 
 
-def get(t: Transport, url: str) -> requests.Response:
-    return t.send("GET", url, headers={"Accept": "application/hal+json"}, timeout=5.0, max_body_size=1 << 20)
+def get(t: SessionTransport, url: str) -> requests.Response:
+    return t.send(Call("GET", url, headers={"Accept": "application/hal+json"}, timeout=5.0, max_body_size=1 << 20))
 
 
 @pytest.mark.parametrize(
@@ -163,7 +164,7 @@ def test_vary_is_honoured_within_one_identity(server: TestServer, prefix: str) -
     server.handle(f"{prefix}/star", anything)
     t = cached_transport()
     for lang in ("en", "fr", "en", "fr"):
-        r = t.send("GET", server.url(f"{prefix}/l"), headers={"Accept-Language": lang}, timeout=5.0, max_body_size=1 << 20)
+        r = t.send(Call("GET", server.url(f"{prefix}/l"), headers={"Accept-Language": lang}, timeout=5.0, max_body_size=1 << 20))
         assert r.json()["lang"] == lang
     for _ in range(2):
         get(t, server.url(f"{prefix}/star"))

@@ -113,6 +113,30 @@ def test_items_walks_pages_lazily(api: Client, server: TestServer, prefix: str) 
     assert len(server.requests_to(f"{prefix}/items?page=")) == before + 3
 
 
+def test_walked_pages_are_freed_by_reference_counting(api: Client) -> None:
+    # a page fetched over HTTP, its links and embedded items touched, is freed
+    # as soon as the walk moves on: nothing on the walking path is a cycle
+    import gc
+    import weakref
+
+    first = api.root().follow("items")
+    gc.collect()
+    gc.disable()
+    try:
+        it = first.items()
+        del first
+        refs = []
+        for item in it:
+            _ = item.links["self"][0].url, item.url
+            if it.page is not None and not any(ref() is it.page for ref in refs):
+                refs.append(weakref.ref(it.page))
+        del item
+        assert len(refs) == 4
+        assert [ref() for ref in refs] == [None] * 4
+    finally:
+        gc.enable()
+
+
 def test_items_resumes_after_a_failed_page(server: TestServer, prefix: str) -> None:
     for n in range(4):
         server.add(f"{prefix}/items?page={n}", page(server, prefix, n, 10))
@@ -327,3 +351,81 @@ def test_hal_forms_submit_over_http(server: TestServer, prefix: str) -> None:
     assert got[1][0] == "POST" and got[1][2] == "application/json" and json.loads(got[1][3]) == {"name": "Bo"}
     assert got[2][0] == "PUT" and got[2][2] == "application/x-www-form-urlencoded" and got[2][3] == b"name=Cy"
     assert len(got) == 3  # the refused submit sent nothing
+
+
+# -- one validation path: the profile's enforce and check_method -----------------------------
+
+
+def test_violations_raise_in_strict_mode_with_the_resource(server: TestServer, prefix: str) -> None:
+    from tiny_profile import tiny_api, tiny_profile
+
+    with Client(tiny_api(server, prefix), profile=tiny_profile()) as client:
+        root = client.root()
+        assert root.type == "root"
+        with pytest.raises(halkit.ProfileError) as info:
+            root.follow("items")
+    assert [v.rule for v in info.value.violations] == ["required-property"]
+    assert info.value.resource.type == "item" and info.value.resource["id"] == 1  # type: ignore[attr-defined]
+    assert str(info.value).startswith(server.url(f"{prefix}/items/1") + ": ")
+
+
+def test_violations_warn_in_warn_mode(server: TestServer, prefix: str) -> None:
+    from tiny_profile import tiny_api, tiny_profile
+
+    with Client(tiny_api(server, prefix), profile=tiny_profile(), validation="warn") as client:
+        with pytest.warns(halkit.ProfileWarning, match="required"):
+            item = client.root().follow("items")
+    assert item.type == "item"
+
+
+def test_undocumented_methods_are_refused_before_sending(server: TestServer, prefix: str) -> None:
+    from tiny_profile import tiny_api, tiny_profile
+
+    with Client(tiny_api(server, prefix), profile=tiny_profile(), validation="off") as client:
+        item = client.root().follow("items")
+    with Client(tiny_api(server, prefix), profile=tiny_profile()) as client:
+        root = client.root()
+        before = len(server.log)
+        with pytest.raises(halkit.ProfileError, match="nothing was sent"):
+            root.link("items").put({})
+        assert len(server.log) == before
+    with Client(tiny_api(server, prefix), profile=tiny_profile(), validation="warn") as client:
+        typed = client.get(item.url or "", type="item", validation="off")
+        before = len(server.log)
+        with pytest.warns(halkit.ProfileWarning, match="documents DELETE, GET for rel 'self' of item, not PUT"):
+            with pytest.raises(halkit.HTTPError):
+                typed.put({"name": "x"})  # warned, then sent all the same
+        assert len(server.log) == before + 1
+
+
+def test_the_answers_type_is_decided_before_the_resource_is_built(server: TestServer, prefix: str) -> None:
+    from tiny_profile import tiny_api, tiny_profile
+
+    server.add(f"{prefix}/items/1", {"name": "new", "_links": {"self": {"href": f"{prefix}/items/1"}}},
+               method="POST", status=201)
+    url = tiny_api(server, prefix)
+    server.add(f"{prefix}/items/1", {"name": "new", "_links": {"self": {"href": f"{prefix}/items/1"}}},
+               method="POST", status=201)
+    with Client(url, profile=tiny_profile()) as client:
+        root = client.root()
+        created = root.link("items").post({"name": "new"})  # the profile: POST on items answers an item
+        assert created is not None and created.type == "item"
+        inferred = client.post(server.url(f"{prefix}/items/1"), {"name": "new"})  # no rel: inferred
+        assert inferred is not None and inferred.type == "item"
+        with pytest.raises(AttributeError):
+            inferred.type = "root"  # type: ignore[misc]
+
+
+def test_from_profile_builds_the_client_the_profile_describes(server: TestServer, prefix: str) -> None:
+    from tiny_profile import tiny_api, tiny_profile
+
+    profile = tiny_profile()
+    with Client.from_profile(profile, entry_url=tiny_api(server, prefix), validation="warn") as client:
+        assert client.profile is profile and client.validation == "warn"
+        assert client.root().type == "root"
+    with Client.from_profile("chatkitty", environment="staging") as client:
+        assert client.entry_url == "https://staging-api.chatkitty.com/v1" and client.validation == "strict"
+    with pytest.raises(halkit.ProfileError, match="both client_id and client_secret"):
+        Client.from_profile(profile, "a")
+    with pytest.raises(halkit.ProfileError, match="unknown validation mode"):
+        Client.from_profile(profile, validation="loud")

@@ -12,7 +12,7 @@ import halkit
 MODULES = [
     "halkit", "halkit.client", "halkit.resource", "halkit.link", "halkit.forms", "halkit.hal", "halkit.uri",
     "halkit.auth", "halkit.registry", "halkit.exceptions", "halkit.crawl", "halkit.emulator", "halkit.cli",
-    "halkit.violations",
+    "halkit.violations", "halkit.typing", "halkit.fanout",
 ]
 
 
@@ -34,6 +34,17 @@ def test_top_level_exports_everything_public_users_need() -> None:
                    "HTTPError", "AuthError", "ProfileError", "ResponseTooLargeError", "CompatibilityWarning"]:
         assert member in halkit.__all__, member
     assert sorted(set(halkit.__all__)) == sorted(halkit.__all__), "duplicates in __all__"
+    assert halkit.__all__ == sorted(halkit.__all__), "keep __all__ sorted"
+
+
+def test_the_navigation_seam_is_a_public_protocol() -> None:
+    from halkit.typing import Navigator
+
+    client = halkit.Client("http://127.0.0.1:9/")
+    try:
+        assert isinstance(client, Navigator)
+    finally:
+        client.close()
 
 
 def test_every_exception_derives_from_the_root() -> None:

@@ -406,14 +406,14 @@ def test_post_follows_method_preserving_redirects(server: TestServer, prefix: st
     server.add(f"{prefix}/c", None, status=status, headers={"Location": "c/"}, method="POST")
     server.handle(f"{prefix}/c/", lambda req: (201, dict(HAL), {"got": req.json(), "method": req.method}), method="POST")
     client = Client(server.url(f"{prefix}/c"), retries=0)
-    created = client._fetch("POST", server.url(f"{prefix}/c"), json={"a": 1})
+    created = client.post(server.url(f"{prefix}/c"), json={"a": 1})
     assert created is not None and created["got"] == {"a": 1} and created["method"] == "POST"
 
 
 def test_post_303_see_other_is_the_result(server: TestServer, prefix: str) -> None:
     server.add(f"{prefix}/c", None, status=303, headers={"Location": "c/5"}, method="POST")
     server.add(f"{prefix}/c/5", {"id": 5, "_links": {"self": {"href": f"{prefix}/c/5"}}})
-    res = Client(server.url(f"{prefix}/c"), retries=0)._fetch("POST", server.url(f"{prefix}/c"), json={})
+    res = Client(server.url(f"{prefix}/c"), retries=0).post(server.url(f"{prefix}/c"), json={})
     assert res is not None and res["id"] == 5 and res.url == server.url(f"{prefix}/c/5")
 
 

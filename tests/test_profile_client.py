@@ -20,7 +20,8 @@ def emu() -> Iterator[Emulator]:
 
 
 def client_for(emu: Emulator, validation: str = "strict") -> halkit.Client:
-    return halkit.profile("chatkitty").client(
+    return halkit.Client.from_profile(
+        "chatkitty",
         emu.client_id, emu.client_secret, entry_url=emu.entry_url, token_url=emu.token_url, validation=validation
     )
 

@@ -91,14 +91,14 @@ def test_session_verify_is_honoured_on_the_fast_path(https_url: str, certs: Dict
     root = client.root()
     assert (root["path"], root["auth"]) == ("/a", "Bearer tok")
     assert root.follow("next")["path"] == "/b"
-    assert client._transport.fast_sends == 2 and client._transport.slow_sends == 0
+    assert client.transport.fast_sends == 2 and client.transport.slow_sends == 0
 
 
 def test_ca_bundle_from_the_environment(https_url: str, certs: Dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", certs["ca"])
     client = halkit.Client(https_url)
     assert client.root().follow("next")["path"] == "/b"
-    assert client._transport.fast_sends == 2
+    assert client.transport.fast_sends == 2
 
 
 def test_verify_off_does_not_leak_into_other_clients(https_url: str) -> None:
@@ -121,5 +121,5 @@ def test_fast_and_slow_paths_agree(https_url: str, certs: Dict[str, str]) -> Non
             session.hooks["response"].append(lambda r, *a, **k: r)  # a hook: requests' own path
         client = halkit.Client(https_url, session=session)
         docs.append(client.root().to_dict())
-        assert (client._transport.fast_sends > 0) is fast
+        assert (client.transport.fast_sends > 0) is fast
     assert docs[0] == docs[1]

@@ -1,4 +1,4 @@
-"""halkit.transport: the fast path, its fallbacks, and that both give requests' results."""
+"""halkit.transport: the fast path, its fallbacks, and that both give requests' results (loopback sockets)."""
 
 from __future__ import annotations
 
@@ -14,18 +14,19 @@ from requests.adapters import HTTPAdapter
 
 import halkit
 from halkit.auth import ClientCredentials
-from halkit.transport import Transport
+from halkit.transport import Request as Call
+from halkit.transport import SessionTransport
 
 from server import Request, TestServer, slow
 
 CAP = 1 << 20
 
 
-def send(t: Transport, url: str, method: str = "GET", **kw: Any) -> requests.Response:
+def send(t: SessionTransport, url: str, method: str = "GET", **kw: Any) -> requests.Response:
     kw.setdefault("headers", {"Accept": "application/hal+json"})
     kw.setdefault("timeout", 5.0)
     kw.setdefault("max_body_size", CAP)
-    return t.send(method, url, **kw)
+    return t.send(Call(method, url, **kw))
 
 
 def plain_session(retries: int = 0) -> requests.Session:
@@ -39,7 +40,7 @@ def plain_session(retries: int = 0) -> requests.Session:
 def test_fast_path_builds_the_response_requests_would(server: TestServer, prefix: str) -> None:
     headers = {"Content-Type": "application/hal+json; charset=utf-8", "X-One": "1"}
     server.add(f"{prefix}/doc?x=1", {"a": 1}, headers=headers)  # the test server routes on path and query
-    t = Transport(plain_session())
+    t = SessionTransport(plain_session())
     url = server.url(f"{prefix}/doc?x=1#frag")
     assert t.uses_fast_path(url)
     r = send(t, url)
@@ -92,7 +93,7 @@ def test_fast_and_slow_paths_agree(server: TestServer, prefix: str, method: str,
     server.handle(f"{prefix}/missing", echo)
     server.handle(f"{prefix}/redirect", echo)
     url = server.url(prefix + path)
-    fast, slow_t = Transport(plain_session()), Transport(plain_session(), fast=False)
+    fast, slow_t = SessionTransport(plain_session()), SessionTransport(plain_session(), fast_path=False)
     a = send(fast, url, method, body=body)
     b = send(slow_t, url, method, body=body)
     assert _observable(a) == _observable(b)
@@ -102,7 +103,7 @@ def test_fast_and_slow_paths_agree(server: TestServer, prefix: str, method: str,
 
 def test_params_are_encoded_as_requests_does(server: TestServer, prefix: str) -> None:
     server.handle(f"{prefix}/p?a=1&b=x+y", lambda req: (200, {}, {"path": req.path}))
-    r = send(Transport(plain_session()), server.url(f"{prefix}/p"), params={"a": 1, "b": "x y"})
+    r = send(SessionTransport(plain_session()), server.url(f"{prefix}/p"), params={"a": 1, "b": "x y"})
     assert r.json() == {"path": f"{prefix}/p?a=1&b=x+y"}
 
 
@@ -111,7 +112,7 @@ def test_session_hooks_take_the_requests_path(server: TestServer, prefix: str) -
     s = plain_session()
     seen: List[int] = []
     s.hooks["response"].append(lambda r, **kw: seen.append(r.status_code))
-    t = Transport(s)
+    t = SessionTransport(s)
     assert not t.uses_fast_path(server.url(f"{prefix}/h"))
     send(t, server.url(f"{prefix}/h"))
     assert seen == [200] and t.slow_sends == 1 and t.fast_sends == 0
@@ -129,12 +130,12 @@ def test_a_mounted_custom_adapter_is_used(server: TestServer, prefix: str) -> No
 
     s = plain_session()
     s.mount(server.url(prefix), Counting())
-    t = Transport(s)
+    t = SessionTransport(s)
     send(t, server.url(f"{prefix}/m"))
     assert Counting.sent == 1 and t.fast_sends == 0
     # mounted after the first request to an origin: noticed on the next one
     s2 = plain_session()
-    t2 = Transport(s2)
+    t2 = SessionTransport(s2)
     send(t2, server.url(f"{prefix}/m"))
     s2.mount(server.url(prefix), Counting())
     send(t2, server.url(f"{prefix}/m"))
@@ -146,13 +147,13 @@ def test_environment_proxies_are_honoured(server: TestServer, prefix: str, monke
     target = f"http://halkit-proxied.invalid{prefix}/p"
     server.handle(target, lambda req: (200, {}, {"via": "proxy"}))
     monkeypatch.setenv("HTTP_PROXY", server.base)
-    t = Transport(plain_session())
+    t = SessionTransport(plain_session())
     assert not t.uses_fast_path(target)
     assert send(t, target).json() == {"via": "proxy"}
     assert t.slow_sends == 1
     # NO_PROXY for the origin: the fast path again
     monkeypatch.setenv("NO_PROXY", "127.0.0.1")
-    t2 = Transport(plain_session())
+    t2 = SessionTransport(plain_session())
     assert t2.uses_fast_path(server.url(f"{prefix}/q"))
 
 
@@ -160,7 +161,7 @@ def test_cookies_go_to_the_jar_and_back(server: TestServer, prefix: str) -> None
     server.add(f"{prefix}/login", {"ok": True}, headers={"Set-Cookie": "sid=abc; Path=/"})
     server.handle(f"{prefix}/me", lambda req: (200, {}, {"cookie": req.headers.get("cookie")}))
     s = plain_session()
-    t = Transport(s)
+    t = SessionTransport(s)
     r = send(t, server.url(f"{prefix}/login"))
     assert t.fast_sends == 1
     assert r.cookies.get("sid") == "abc" and s.cookies.get("sid") == "abc"
@@ -172,7 +173,7 @@ def test_session_auth_takes_the_requests_path(server: TestServer, prefix: str) -
     server.handle(f"{prefix}/a", lambda req: (200, {}, {"auth": req.headers.get("authorization")}))
     s = plain_session()
     s.auth = ("u", "p")
-    t = Transport(s)
+    t = SessionTransport(s)
     assert send(t, server.url(f"{prefix}/a")).json()["auth"].startswith("Basic ")
     assert t.slow_sends == 1
 
@@ -181,7 +182,7 @@ def test_redirects_are_followed_with_history(server: TestServer, prefix: str) ->
     server.add(f"{prefix}/old", None, status=301, headers={"Location": f"{prefix}/new"})
     server.add(f"{prefix}/new", {"new": True})
     server.add(f"{prefix}/post", None, status=303, headers={"Location": f"{prefix}/new"}, method="POST")
-    t = Transport(plain_session())
+    t = SessionTransport(plain_session())
     r = send(t, server.url(f"{prefix}/old"))
     assert r.json() == {"new": True} and r.url == server.url(f"{prefix}/new")
     assert [(h.status_code, h.headers["Location"]) for h in r.history] == [(301, f"{prefix}/new")]
@@ -194,7 +195,7 @@ def test_redirect_loop_is_too_many_redirects(server: TestServer, prefix: str) ->
     s = plain_session()
     s.max_redirects = 3
     with pytest.raises(halkit.TooManyRedirectsError):
-        send(Transport(s), server.url(f"{prefix}/loop"))
+        send(SessionTransport(s), server.url(f"{prefix}/loop"))
 
 
 def test_401_renews_the_token_once_through_the_auth_hook(server: TestServer, prefix: str) -> None:
@@ -212,7 +213,7 @@ def test_401_renews_the_token_once_through_the_auth_hook(server: TestServer, pre
     server.handle(f"{prefix}/token", token, method="POST")
     server.handle(f"{prefix}/api", api)
     auth = ClientCredentials(server.url(f"{prefix}/token"), "id", "secret", origins=[server.base])
-    t = Transport(plain_session())
+    t = SessionTransport(plain_session())
     r = send(t, server.url(f"{prefix}/api"), auth=auth)
     auth.close()
     assert r.status_code == 200 and r.json() == {"ok": True}
@@ -225,7 +226,7 @@ def test_401_renews_the_token_once_through_the_auth_hook(server: TestServer, pre
 def test_credentials_go_only_to_their_origin(server: TestServer, prefix: str) -> None:
     server.handle(f"{prefix}/who", lambda req: (200, {}, {"auth": req.headers.get("authorization")}))
     auth = halkit.auth.BearerToken("tok", origins=["http://elsewhere.invalid"])
-    r = send(Transport(plain_session()), server.url(f"{prefix}/who"), auth=auth)
+    r = send(SessionTransport(plain_session()), server.url(f"{prefix}/who"), auth=auth)
     assert r.json() == {"auth": None}
 
 
@@ -235,7 +236,7 @@ def test_body_cap(server: TestServer, prefix: str) -> None:
     bomb = gzip.compress(b" " * 50000)
     server.add(f"{prefix}/bomb", bomb, headers={"Content-Type": "application/json", "Content-Encoding": "gzip"})
     for fast in (True, False):
-        t = Transport(plain_session(), fast=fast)
+        t = SessionTransport(plain_session(), fast_path=fast)
         with pytest.raises(halkit.ResponseTooLargeError) as info:
             send(t, server.url(f"{prefix}/big"), max_body_size=1000)
         assert info.value.limit == 1000
@@ -251,7 +252,7 @@ def test_connection_refused_is_connect_error() -> None:
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     sock.close()  # nothing listens there now
-    t = Transport(plain_session())
+    t = SessionTransport(plain_session())
     with pytest.raises(halkit.ConnectError) as info:
         send(t, f"http://127.0.0.1:{port}/x")
     assert info.value.url == f"http://127.0.0.1:{port}/x" and t.fast_sends == 1
@@ -260,18 +261,18 @@ def test_connection_refused_is_connect_error() -> None:
 def test_read_timeout_is_timeout_error(server: TestServer, prefix: str) -> None:
     server.handle(f"{prefix}/slow", slow(0.5, (200, {}, {"late": True})))
     with pytest.raises(halkit.TimeoutError):
-        send(Transport(plain_session()), server.url(f"{prefix}/slow"), timeout=(1.0, 0.05))
+        send(SessionTransport(plain_session()), server.url(f"{prefix}/slow"), timeout=(1.0, 0.05))
 
 
 def test_invalid_header_is_request_error(server: TestServer, prefix: str) -> None:
     with pytest.raises(halkit.RequestError):
-        send(Transport(plain_session()), server.url(f"{prefix}/x"), headers={"X-Bad": "a\r\nb"})
+        send(SessionTransport(plain_session()), server.url(f"{prefix}/x"), headers={"X-Bad": "a\r\nb"})
 
 
 def test_a_dropped_pool_is_replaced(server: TestServer, prefix: str) -> None:
     server.add(f"{prefix}/p", {"ok": True})
     s = plain_session()
-    t = Transport(s)
+    t = SessionTransport(s)
     send(t, server.url(f"{prefix}/p"))
     s.get_adapter(server.base).poolmanager.clear()  # closes every pool
     assert send(t, server.url(f"{prefix}/p")).json() == {"ok": True}
@@ -279,7 +280,7 @@ def test_a_dropped_pool_is_replaced(server: TestServer, prefix: str) -> None:
 
 
 def test_threads_share_one_transport(server: TestServer, prefix: str) -> None:
-    t = Transport(plain_session())
+    t = SessionTransport(plain_session())
     results: Dict[int, List[str]] = {}
     errors: List[BaseException] = []
 
@@ -305,7 +306,67 @@ def test_threads_share_one_transport(server: TestServer, prefix: str) -> None:
 
 def test_json_bodies_and_content_length(server: TestServer, prefix: str) -> None:
     server.handle(f"{prefix}/echo", lambda req: (200, {}, {"length": req.headers.get("content-length"), "body": json.loads(req.body or b"null")}))
-    t = Transport(plain_session())
+    t = SessionTransport(plain_session())
     assert send(t, server.url(f"{prefix}/echo"), "PUT", body=b'{"a":1}').json() == {"length": "7", "body": {"a": 1}}
     assert send(t, server.url(f"{prefix}/echo"), "POST").json() == {"length": "0", "body": None}
     assert t.fast_sends == 2
+
+
+def test_multipart_files_are_sent_as_requests_sends_them(server: TestServer, prefix: str) -> None:
+    def echo(req: Request) -> Any:
+        return 200, {}, {"type": req.headers.get("content-type"), "body": req.body.decode("latin-1")}
+
+    server.handle(f"{prefix}/upload", echo, method="POST")
+    client = halkit.Client(server.url(f"{prefix}/"))
+    r = client.request("POST", server.url(f"{prefix}/upload"), data={"kind": "FILE"},
+                       files={"file": ("hello.txt", b"hello, world", "text/plain")})
+    seen = r.json()
+    assert seen["type"].startswith("multipart/form-data; boundary=")
+    boundary = seen["type"].split("boundary=", 1)[1]
+    body = seen["body"]
+    assert f"--{boundary}" in body and body.rstrip().endswith(f"--{boundary}--")
+    assert 'name="kind"' in body and "FILE" in body
+    assert 'name="file"; filename="hello.txt"' in body and "Content-Type: text/plain" in body
+    assert "hello, world" in body
+    assert client.transport.slow_sends == 1  # multipart is encoded by requests
+
+
+def test_a_per_call_timeout_applies_to_that_call_only(server: TestServer, prefix: str) -> None:
+    server.handle(f"{prefix}/slow", slow(0.3, (200, {}, {"late": True})))
+    client = halkit.Client(server.url(f"{prefix}/"), retries=0)
+    with pytest.raises(halkit.TimeoutError):
+        client.request("GET", server.url(f"{prefix}/slow"), timeout=(2.0, 0.05))
+    assert client.request("GET", server.url(f"{prefix}/slow")).json() == {"late": True}
+
+
+def test_the_fast_path_switch(server: TestServer, prefix: str) -> None:
+    server.add(f"{prefix}/x", {"ok": True})
+    off = halkit.Client(server.url(f"{prefix}/"), fast_path=False)
+    assert off.request("GET", server.url(f"{prefix}/x")).json() == {"ok": True}
+    assert off.transport.fast_sends == 0 and off.transport.slow_sends == 1
+    always_requests = halkit.Client(server.url(f"{prefix}/"), transport=halkit.transport.RequestsTransport(plain_session()))
+    assert always_requests.request("GET", server.url(f"{prefix}/x")).json() == {"ok": True}
+    assert always_requests.transport.sends == 1
+
+
+def test_urllib3_transport_refuses_what_it_cannot_send_exactly(server: TestServer, prefix: str) -> None:
+    server.add(f"{prefix}/x", {"ok": True})
+    t = halkit.transport.Urllib3Transport(plain_session())
+    assert t.send(Call("GET", server.url(f"{prefix}/x"))).json() == {"ok": True}
+    with pytest.raises(halkit.RequestError, match="fast path"):
+        t.send(Call("GET", server.url(f"{prefix}/x"), params={"a": "1"}))
+
+
+def test_errors_are_mapped_in_one_place() -> None:
+    from urllib3.exceptions import MaxRetryError, NewConnectionError, ReadTimeoutError
+
+    from halkit.transport import map_error
+
+    assert isinstance(map_error(requests.exceptions.ReadTimeout("t"), "GET", "http://h/"), halkit.TimeoutError)
+    assert isinstance(map_error(ReadTimeoutError(None, "/", "t"), "GET", "http://h/"), halkit.TimeoutError)
+    refused = MaxRetryError(None, "/", NewConnectionError(None, "refused"))  # type: ignore[arg-type]
+    assert isinstance(map_error(refused, "GET", "http://h/"), halkit.ConnectError)
+    assert isinstance(map_error(requests.exceptions.TooManyRedirects(), "GET", "http://h/"), halkit.TooManyRedirectsError)
+    assert isinstance(map_error(requests.exceptions.InvalidURL("x"), "GET", "http://h/"), halkit.UnsafeURLError)
+    bad = map_error(requests.exceptions.InvalidHeader("Invalid value 'sekrit\\n'"), "GET", "http://h/")
+    assert isinstance(bad, halkit.RequestError) and "sekrit" not in str(bad)

@@ -41,6 +41,8 @@ from authlib.oauth2.rfc6749.errors import (
 )
 from authlib.oauth2.rfc6750 import BearerTokenValidator, InvalidTokenError
 
+from .web import Headers, Response
+
 __all__ = [
     "AccessToken",
     "BearerGuard",
@@ -51,27 +53,10 @@ __all__ = [
     "UNAUTHORIZED_DESCRIPTION",
 ]
 
-#: A finished answer: status, headers, body.
-Response = Tuple[int, List[Tuple[str, str]], bytes]
-
 #: The ``error_description`` of a 401 answer to a request without a bearer token.
 UNAUTHORIZED_DESCRIPTION = "Full authentication is required to access this resource"
 
 _REALM = "ChatKitty"
-
-
-class Headers(Dict[str, str]):
-    """Request headers keyed by lower-case name; :meth:`get` ignores case."""
-
-    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
-        """The value of header ``key`` (any case), or ``default``."""
-        return super().get(key.lower(), default)
-
-    def __getitem__(self, key: str) -> str:
-        return super().__getitem__(key.lower())
-
-    def __contains__(self, key: object) -> bool:
-        return isinstance(key, str) and super().__contains__(key.lower())
 
 
 class AccessToken(TokenMixin):  # type: ignore[misc]

@@ -20,12 +20,14 @@ from datetime import datetime, timezone
 from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
 
 __all__ = [
-    "ApiError",
     "Channel",
     "Credential",
     "HostedFile",
     "Message",
+    "NotFound",
+    "Rejected",
     "Store",
+    "StoreError",
     "User",
     "CHANNEL_TYPES",
     "GROUP_TYPES",
@@ -61,25 +63,19 @@ def isoformat(timestamp: float) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
-class ApiError(Exception):
-    """An error answer of the API: status, ``error`` code and message."""
+class StoreError(Exception):
+    """A request the data refuses (the HTTP layer maps each kind to a status)."""
 
-    def __init__(self, status: int, error: str, message: str, headers: Sequence[Tuple[str, str]] = ()) -> None:
+
+class NotFound(StoreError):
+    """No such user, channel, message or credential."""
+
+    def __init__(self, message: str = "Resource not found") -> None:
         super().__init__(message)
-        self.status = status
-        self.error = error
-        self.message = message
-        self.headers = list(headers)
 
 
-def client_error(message: str) -> ApiError:
-    """A 400 ``ClientError``."""
-    return ApiError(400, "ClientError", message)
-
-
-def not_found(message: str = "Resource not found") -> ApiError:
-    """A 404 ``ResourceNotFoundError``."""
-    return ApiError(404, "ResourceNotFoundError", message)
+class Rejected(StoreError):
+    """A change that breaks a rule of the data (a taken name, too many tokens...)."""
 
 
 class User:
@@ -238,10 +234,13 @@ class Store:
         return None
 
     def require_user(self, user_id: int) -> User:
-        """The user with this id, or a 404."""
+        """The user with this id.
+
+        :raises NotFound: if there is none.
+        """
         user = self.get_user(user_id)
         if user is None:
-            raise not_found("User does not exist")
+            raise NotFound("User does not exist")
         return user
 
     def _materialize(self, user_id: int) -> User:
@@ -263,9 +262,12 @@ class Store:
         return None
 
     def create_user(self, name: str, display_name: str, is_guest: bool) -> User:
-        """Create a user; 400 if the name is taken."""
+        """Create a user.
+
+        :raises Rejected: if the name is taken.
+        """
         if self.user_by_name(name) is not None:
-            raise client_error(f"A user named {name!r} already exists")
+            raise Rejected(f"A user named {name!r} already exists")
         user = User(self._next_user, name, display_name, is_guest)
         self._next_user += 1
         self._users[user.id] = user
@@ -295,10 +297,13 @@ class Store:
                 channel.members.remove(user_id)
 
     def add_token(self, user_id: int) -> str:
-        """Add a challenge token to a user; 400 past :data:`MAX_TOKENS_PER_USER`."""
+        """Add a challenge token to a user.
+
+        :raises Rejected: past :data:`MAX_TOKENS_PER_USER` tokens.
+        """
         user = self._materialize(user_id)
         if len(user.tokens) >= MAX_TOKENS_PER_USER:
-            raise client_error(f"A user can have at most {MAX_TOKENS_PER_USER} challenge tokens")
+            raise Rejected(f"A user can have at most {MAX_TOKENS_PER_USER} challenge tokens")
         token = str(uuid.uuid4())
         user.tokens.append(token)
         return token
@@ -350,10 +355,13 @@ class Store:
         return [self.channels[channel_id] for channel_id in self._channel_ids]
 
     def require_channel(self, channel_id: int) -> Channel:
-        """The channel with this id, or a 404."""
+        """The channel with this id.
+
+        :raises NotFound: if there is none.
+        """
         channel = self.channels.get(channel_id)
         if channel is None:
-            raise not_found("Channel does not exist")
+            raise NotFound("Channel does not exist")
         return channel
 
     def create_channel(self, kind: str, name: Optional[str], members: Sequence[int]) -> Tuple[Channel, bool]:
@@ -428,10 +436,13 @@ class Store:
         return self._add_message(kind, channel, time.time(), **fields)
 
     def require_message(self, message_id: int) -> Message:
-        """The message with this id, or a 404."""
+        """The message with this id.
+
+        :raises NotFound: if there is none.
+        """
         message = self.messages.get(message_id)
         if message is None:
-            raise not_found("Message does not exist")
+            raise NotFound("Message does not exist")
         return message
 
     def delete_message(self, message_id: int) -> Channel:
@@ -468,6 +479,16 @@ class Store:
         self.files[hosted.id] = hosted
         return hosted
 
+    def require_file(self, file_id: int) -> HostedFile:
+        """The uploaded file with this id.
+
+        :raises NotFound: if there is none.
+        """
+        hosted = self.files.get(file_id)
+        if hosted is None:
+            raise NotFound("File does not exist")
+        return hosted
+
     def add_credential(self, kind: str, fields: Dict[str, Any]) -> Credential:
         """Store a set of push notification credentials."""
         credential = Credential(self._next_credential, kind, fields)
@@ -476,11 +497,22 @@ class Store:
         return credential
 
     def require_credential(self, credential_id: int) -> Credential:
-        """The credential with this id, or a 404."""
+        """The credential with this id.
+
+        :raises NotFound: if there is none.
+        """
         credential = self.credentials.get(credential_id)
         if credential is None:
-            raise not_found("Push notification credential does not exist")
+            raise NotFound("Push notification credential does not exist")
         return credential
+
+    def delete_credential(self, credential_id: int) -> None:
+        """Delete a set of push notification credentials.
+
+        :raises NotFound: if there is none with this id.
+        """
+        self.require_credential(credential_id)
+        del self.credentials[credential_id]
 
     def credential_list(self) -> List[Credential]:
         """Every credential, in id order."""

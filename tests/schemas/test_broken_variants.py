@@ -25,8 +25,8 @@ from urllib.parse import urljoin
 
 import pytest
 
-from halkit._typeschema import violations_from_errors
 from halkit.registry import profile
+from halkit.registry.explain import violations_from_errors
 
 FIXTURES = pathlib.Path(__file__).resolve().parent.parent / "fixtures" / "chatkitty"
 INDEX: Dict[str, Dict[str, str]] = json.loads((FIXTURES / "index.json").read_text(encoding="utf-8"))

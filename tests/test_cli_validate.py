@@ -1,25 +1,17 @@
-"""``halkit validate``, ``halkit check-profiles`` and ``halkit profiles``, run in-process."""
+"""``halkit validate`` (files, directories, URLs, stdin) and ``halkit check-profiles``, run in-process."""
 
 from __future__ import annotations
 
-import io
 import json
 import pathlib
 import subprocess
 import sys
-from typing import List, Tuple
+from typing import List
 
 import pytest
-
-from halkit.cli import main
+from clirun import run
 
 FIXTURES = pathlib.Path(__file__).resolve().parent / "fixtures" / "chatkitty"
-
-
-def run(*argv: str, stdin: str = "") -> Tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    status = main(list(argv), stdin=io.StringIO(stdin), stdout=out, stderr=err)
-    return status, out.getvalue(), err.getvalue()
 
 
 def fixture(stem: str) -> str:
@@ -35,22 +27,22 @@ def write(tmp_path: pathlib.Path, name: str, text: str) -> str:
 def test_valid_files_exit_0() -> None:
     status, out, err = run("validate", "--profile", "chatkitty", fixture("v1-user"), fixture("seed-application"))
     assert (status, err) == (0, "")
-    assert out == "2 document(s) valid\n"
+    assert out == "2 documents valid\n"
 
 
 def test_explicit_type() -> None:
     status, out, _ = run("validate", "-p", "chatkitty", "--type", "user", fixture("v1-channel-open"))
     assert status == 1
-    assert "1 violation(s) of type user\n" in out
+    assert "1 violation of type user\n" in out
     assert "  /_links/channels: user: required link 'channels' is missing [required-link]\n" in out
 
 
 def test_violations_exit_1_with_readable_output() -> None:
     status, out, _ = run("validate", "--profile", "chatkitty", fixture("v1-application"), fixture("v1-user"))
     assert status == 1
-    assert f"{fixture('v1-application')}: 1 violation(s) of type application (inferred)" in out
+    assert f"{fixture('v1-application')}: 1 violation of type application (inferred)" in out
     assert "  /_links/organization: application: required link 'organization' is missing [required-link]" in out
-    assert out.endswith("1 of 2 document(s) invalid, 1 violation(s)\n")
+    assert out.endswith("1 of 2 documents invalid, 1 violation\n")
 
 
 def test_json_output() -> None:
@@ -66,6 +58,7 @@ def test_json_output() -> None:
             "rule": "required-link",
             "message": "application: required link 'organization' is missing",
             "type": "application",
+            "level": "error",
         }
     ]
 
@@ -77,8 +70,8 @@ def test_stdin_json_lines(tmp_path: pathlib.Path) -> None:
     lines += '\n\n{"token": 5}\n'
     status, out, _ = run("validate", "-p", "chatkitty", "-", stdin=lines)
     assert status == 1
-    assert "<stdin>:5: 1 violation(s) of type user-token (inferred)" in out
-    assert "1 of 4 document(s) invalid" in out
+    assert "<stdin>:5: 1 violation of type user-token (inferred)" in out
+    assert "1 of 4 documents invalid" in out
 
 
 def test_ambiguous_type_lists_the_possibilities(tmp_path: pathlib.Path) -> None:
@@ -171,7 +164,7 @@ def test_python_dash_m(tmp_path: pathlib.Path) -> None:
         env={"PYTHONPATH": str(root), "PATH": ""},
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
-    assert done.stdout == "1 document(s) valid\n"
+    assert done.stdout == "1 document valid\n"
 
 
 def test_pre_commit_hooks_file() -> None:

@@ -10,21 +10,24 @@ flattened, ``$ref`` compiled once per target (so recursive schemas work).
 The check is an accelerator, never an authority. It supports a fixed keyword
 set (:data:`SUPPORTED`); a schema that applies any other keyword jsonschema
 knows compiles to ``None``, and its documents always go to jsonschema.
-Keywords jsonschema ignores (annotations, ``x-halkit-*`` markers other than
-``x-halkit-template-variables``) are ignored here too. Each supported keyword
+Keywords jsonschema ignores (annotations, the ``x-halkit-*`` markers) are
+ignored here too; halkit's custom keywords (:data:`halkit.registry.keywords.KEYWORDS`)
+compile to the predicate each keyword defines, the one its jsonschema
+function also calls. Each supported keyword
 mirrors jsonschema's own implementation (``jsonschema._keywords``): the same
 type checker (an integral float is an ``integer``; ``bool`` is never a number;
 only ``dict`` is an object, only ``list`` an array), the same equality for
 ``enum`` and ``const`` (``True`` is not ``1``), ``re.search`` for ``pattern``,
 and the profile's own :class:`jsonschema.FormatChecker` for ``format``.
 
-:meth:`halkit.registry.Profile.validate` runs the check first and returns no
+:meth:`halkit.Profile.validate` runs the check first and returns no
 violations when it passes; otherwise (or when the check raises) jsonschema
 runs as it always did and produces the violations. So a document's result is
 the same whether or not a check could be compiled; the check only makes the
 common case, a conforming document, several times cheaper.
 
-Private module: the public surface is :mod:`halkit.registry`.
+Imports referencing: :mod:`halkit.registry` loads this module only when a
+profile is validated.
 """
 
 from __future__ import annotations
@@ -37,15 +40,12 @@ from urllib.parse import urljoin
 
 import referencing.exceptions
 
-from .exceptions import TemplateError
-from .uri import variables
+from .keywords import KEYWORDS
 
 __all__ = ["Check", "SUPPORTED", "compile_check"]
 
 #: A compiled check: ``True`` when the instance is valid against the schema.
 Check = Callable[[Any], bool]
-
-X_VARIABLES = "x-halkit-template-variables"
 
 #: The validation keywords a schema may apply and still be compiled.
 SUPPORTED: FrozenSet[str] = frozenset(
@@ -74,7 +74,7 @@ SUPPORTED: FrozenSet[str] = frozenset(
         "oneOf",
         "not",
         "if",
-        X_VARIABLES,
+        *KEYWORDS,
     }
 )
 
@@ -260,26 +260,6 @@ def _const_check(expected: Any) -> Check:
     return const
 
 
-def _template_variables_check(expected: Any) -> Check:
-    if not isinstance(expected, list):
-        raise _Unsupported(X_VARIABLES)
-    names = tuple(expected)
-
-    def template_variables(instance: Any) -> bool:
-        if not isinstance(instance, dict) or instance.get("templated") is not True:
-            return True
-        href = instance.get("href")
-        if not isinstance(href, str):
-            return True
-        try:
-            present: Collection[str] = frozenset(variables(href))
-        except TemplateError:
-            present = frozenset()
-        return all(name in present for name in names)
-
-    return template_variables
-
-
 def _number_check(schema: Dict[str, Any]) -> Optional[Check]:
     bounds = [
         (key, schema[key]) for key in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum") if key in schema
@@ -400,8 +380,12 @@ class _Compiler:
             checks.append(_const_check(node["const"]))
         if "format" in node:
             checks.extend(self._format_check(node["format"]))
-        if X_VARIABLES in node:
-            checks.append(_template_variables_check(node[X_VARIABLES]))
+        for name, keyword in KEYWORDS.items():
+            if name in node:
+                try:
+                    checks.append(keyword.predicate(node[name]))
+                except ValueError as exc:
+                    raise _Unsupported(name) from exc
         checks.extend(self._applicators(node, base))
         return _all(checks)
 

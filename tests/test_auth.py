@@ -339,13 +339,10 @@ def test_threads_real_clock_one_token_request_per_renewal() -> None:
     assert results == [200] * 1600
     n = len(srv.token_requests)
     assert n >= 3  # 200 x 8 ms >= 1.6 s per thread: at least two renewals
-    # every token fetched was used, so no thread fetched one in vain...
+    # every token fetched was used, so no thread fetched one in vain (no duplicate
+    # renewal). (When each renewal happened is test_threads_phased_exact_token_count's
+    # job, on a fake clock: real-clock gaps measured at the server are timings.)
     assert sorted(srv.tokens_used()) == sorted(r.token for r in srv.token_requests)  # type: ignore[type-var]
-    # ...and each renewal came only once the previous token reached its renewal point
-    gaps = [b.at - a.at for a, b in zip(srv.token_requests, srv.token_requests[1:])]
-    assert min(gaps) >= 0.6 - 0.1
-    elapsed = srv.api_requests[-1].at - srv.token_requests[0].at
-    assert n <= elapsed / 0.5 + 1
 
 
 def test_concurrent_401s_renew_once(server: OAuthServer) -> None:

@@ -39,7 +39,6 @@ import math
 import re
 import threading
 import time
-from dataclasses import dataclass
 from typing import (
     Any,
     Callable,
@@ -462,14 +461,16 @@ def _check_token(token: object) -> str:
 # --------------------------------------------------------------------------- client credentials
 
 
-@dataclass(frozen=True, repr=False)
 class _Token:
-    """One access token, ready to send. Its repr shows no secret."""
+    """One access token, ready to send (never changed once made). Its repr shows no secret."""
 
-    header: str
-    #: ``clock()`` value from which the token is renewed; ``None``: never.
-    renew_at: Optional[float]
-    scope: Optional[str]
+    __slots__ = ("header", "renew_at", "scope")
+
+    def __init__(self, header: str, renew_at: Optional[float], scope: Optional[str]) -> None:
+        self.header = header
+        #: ``clock()`` value from which the token is renewed; ``None``: never.
+        self.renew_at = renew_at
+        self.scope = scope
 
     def due(self, now: float) -> bool:
         return self.renew_at is not None and now >= self.renew_at
@@ -478,16 +479,27 @@ class _Token:
         return f"<token renew_at={self.renew_at!r} scope={self.scope!r}>"
 
 
-@dataclass(frozen=True)
 class _Reply:
     """The shape of a token endpoint response (no token in it)."""
 
-    status: int
-    reason: str
-    content_type: str
-    is_json_object: bool
-    error: Optional[str]
-    description: Optional[str]
+    __slots__ = ("status", "reason", "content_type", "is_json_object", "error", "description")
+
+    def __init__(
+        self,
+        *,
+        status: int,
+        reason: str,
+        content_type: str,
+        is_json_object: bool,
+        error: Optional[str],
+        description: Optional[str],
+    ) -> None:
+        self.status = status
+        self.reason = reason
+        self.content_type = content_type
+        self.is_json_object = is_json_object
+        self.error = error
+        self.description = description
 
 
 class _TokenState:

@@ -39,7 +39,6 @@ import math
 import re
 import threading
 import time
-from dataclasses import dataclass
 from typing import (
     Any,
     Callable,
@@ -462,14 +461,16 @@ def _check_token(token: object) -> str:
 # --------------------------------------------------------------------------- client credentials
 
 
-@dataclass(frozen=True, repr=False)
 class _Token:
-    """One access token, ready to send. Its repr shows no secret."""
+    """One access token, ready to send (never changed once made). Its repr shows no secret."""
 
-    header: str
-    #: ``clock()`` value from which the token is renewed; ``None``: never.
-    renew_at: Optional[float]
-    scope: Optional[str]
+    __slots__ = ("header", "renew_at", "scope")
+
+    def __init__(self, header: str, renew_at: Optional[float], scope: Optional[str]) -> None:
+        self.header = header
+        #: ``clock()`` value from which the token is renewed; ``None``: never.
+        self.renew_at = renew_at
+        self.scope = scope
 
     def due(self, now: float) -> bool:
         return self.renew_at is not None and now >= self.renew_at
@@ -478,16 +479,27 @@ class _Token:
         return f"<token renew_at={self.renew_at!r} scope={self.scope!r}>"
 
 
-@dataclass(frozen=True)
 class _Reply:
     """The shape of a token endpoint response (no token in it)."""
 
-    status: int
-    reason: str
-    content_type: str
-    is_json_object: bool
-    error: Optional[str]
-    description: Optional[str]
+    __slots__ = ("status", "reason", "content_type", "is_json_object", "error", "description")
+
+    def __init__(
+        self,
+        *,
+        status: int,
+        reason: str,
+        content_type: str,
+        is_json_object: bool,
+        error: Optional[str],
+        description: Optional[str],
+    ) -> None:
+        self.status = status
+        self.reason = reason
+        self.content_type = content_type
+        self.is_json_object = is_json_object
+        self.error = error
+        self.description = description
 
 
 class _TokenState:
@@ -705,7 +717,7 @@ class ClientCredentials(_ScopedAuth):
 
     def __repr__(self) -> str:
         return (
-            f"ClientCredentials(token_url={self.token_url!r}, client_id={self.client_id!r}, "
+            f"ClientCredentials(token_url={urls.redact(self.token_url)!r}, client_id={self.client_id!r}, "
             f"auth_method={self.auth_method!r}, origins={self._origins_repr()})"
         )
 
@@ -798,14 +810,14 @@ class ClientCredentials(_ScopedAuth):
             if declared.isdigit() and int(declared) > limit and resp.request is not None and resp.request.method != "HEAD":
                 raise ResponseTooLargeError(
                     f"{where} announced a {declared}-byte answer; the limit is {limit} bytes",
-                    limit=limit, url=self.token_url, method="POST",
+                    limit=limit, url=urls.redact(self.token_url), method="POST",
                 )
             for chunk in resp.iter_content(_CHUNK):
                 size += len(chunk)
                 if size > limit:
                     raise ResponseTooLargeError(
                         f"{where} answered with more than {limit} bytes (after decompression)",
-                        limit=limit, url=self.token_url, method="POST",
+                        limit=limit, url=urls.redact(self.token_url), method="POST",
                     )
                 chunks.append(chunk)
         finally:
@@ -838,8 +850,8 @@ class ClientCredentials(_ScopedAuth):
         """Make one token request (the caller holds the lock) and return the token."""
         state = self._state
         state.last_response = None
-        where = f"token endpoint {self.token_url}"
-        logger.debug("requesting an access token from %s", self.token_url)
+        where = f"token endpoint {urls.redact(self.token_url)}"
+        logger.debug("requesting an access token from %s", urls.redact(self.token_url))
         sent_at = state.clock()
         oauth_class = _oauth_client_class()
         # authlib's generic OAuth 2.0 client, sending through the bound session
@@ -918,7 +930,7 @@ class ClientCredentials(_ScopedAuth):
         scope = raw.get("scope")
         logger.debug(
             "got an access token from %s (expires_in=%s, scope=%s)",
-            self.token_url,
+            urls.redact(self.token_url),
             raw.get("expires_in"),
             scope,
         )

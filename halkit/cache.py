@@ -76,13 +76,25 @@ def identity_of(request: requests.PreparedRequest) -> Optional[str]:
 
 
 class _KeyedRequest:
-    """A read-only view of a request whose URL also names the identity: the cache key, nothing else."""
+    """A read-only view of a request for the cache: its URL also names the identity.
 
-    __slots__ = ("_request", "url")
+    Its headers show the credentials as digests, so that what cachecontrol
+    stores for ``Vary`` (the request's values of the headers a response
+    varies on) never holds a token, while matching the same way.
+    """
+
+    __slots__ = ("_request", "url", "headers")
 
     def __init__(self, request: requests.PreparedRequest, url: str) -> None:
         self._request = request
         self.url = url
+        headers = requests.structures.CaseInsensitiveDict(request.headers)
+        for name in IDENTITY_HEADERS:
+            value = headers.get(name)
+            if value:
+                digest = hashlib.sha256(str(value).encode("utf-8", "surrogateescape")).hexdigest()
+                headers[name] = "sha256:" + digest
+        self.headers = headers
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._request, name)

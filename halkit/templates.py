@@ -4,7 +4,7 @@
 to level 4 on top of the ``uritemplate`` package, through its public API only.
 halkit parses and checks every template itself (``uritemplate`` accepts almost
 anything) and caches the result, normalises the values, and has a one-expression
-:class:`uritemplate.URITemplate` (built once per variable, at parse time) lay
+:class:`uritemplate.URITemplate` (made once per variable, on its first list or map value) lay
 out lists and maps for the operators where ``uritemplate`` follows the RFC. A string
 value (the hot path: ids, page numbers) is one ``quote()`` away from its
 expansion, so halkit expands it directly; the tests check that this agrees
@@ -59,13 +59,10 @@ from __future__ import annotations
 
 import functools
 import re
+import sys
 from collections.abc import Mapping
-from decimal import Decimal
 from typing import Any, Callable, Dict, List, NamedTuple, Optional, Tuple, Union
 from urllib.parse import quote
-from uuid import UUID
-
-from uritemplate import URITemplate
 
 from .exceptions import TemplateError
 from .urls import CONTROL_CHARS as _CONTROL
@@ -123,9 +120,10 @@ class _VarSpec:
         self.explode = explode
         self._behaviour = _BEHAVIOUR[operator]
         # uritemplate lays lists and maps out, through its public API: a
-        # one-expression template, parsed once here. The prefix is applied by
-        # halkit, so uritemplate sees the bare name (and the explode flag).
-        self._engine = URITemplate("{" + operator + name + ("*" if explode else "") + "}")
+        # one-expression template, made on the first list or map value (so
+        # that `import halkit` does not import uritemplate). The prefix is
+        # applied by halkit, so uritemplate sees the bare name (and the explode flag).
+        self._engine: Any = None
         self._cut = len(self._behaviour.first)
 
     def render(self, operator: str, value: _Value) -> Optional[str]:
@@ -147,7 +145,13 @@ class _VarSpec:
         # an ordered map goes in as a list of pairs: uritemplate supports that
         # at run time (it keeps their order) though its annotations omit it
         pairs_or_list: Any = value
-        out: str = self._engine.expand({self.name: pairs_or_list})
+        engine = self._engine
+        if engine is None:
+            from uritemplate import URITemplate
+
+            explode = "*" if self.explode else ""
+            engine = self._engine = URITemplate("{" + operator + self.name + explode + "}")
+        out: str = engine.expand({self.name: pairs_or_list})
         if self._cut and not out:  # defensive: uritemplate found nothing to expand
             return None
         return out[self._cut :]
@@ -313,7 +317,12 @@ def _scalar(value: Any) -> Optional[str]:
         return int.__repr__(value)  # IntEnum members too: the number
     if isinstance(value, float):
         return float.__repr__(value)
-    if isinstance(value, (Decimal, UUID)):
+    # Decimal and UUID, without importing their modules (uuid costs ~5 ms at
+    # import time): a value of those types exists only once its module is loaded
+    decimal, uuid = sys.modules.get("decimal"), sys.modules.get("uuid")
+    if (decimal is not None and isinstance(value, decimal.Decimal)) or (
+        uuid is not None and isinstance(value, uuid.UUID)
+    ):
         return str(value)
     return None
 

@@ -287,6 +287,9 @@ def check_scheme(url: str) -> None:
     URL with a ``\\`` in its authority (``http://OTHER\\@API/``: RFC 3986 puts
     the host after the ``@``, urllib3 and browsers before the ``\\``).
 
+    Whatever :func:`origin` refuses is refused here too (a bad port, a host
+    that parsers read differently), so a URL that passes has an origin.
+
     :param url: the URL about to be requested.
     :raises halkit.exceptions.UnsafeURLError: the URL is refused. The message
         never includes userinfo, query or fragment.
@@ -309,6 +312,7 @@ def check_scheme(url: str) -> None:
         raise UnsafeURLError(
             f"refusing URL {_redacted(url)}: a '\\\\' in its authority makes URL parsers disagree on its host"
         )
+    _authority_origin(scheme, parts.authority)  # the host and port too (memoised per authority)
 
 
 def origin(url: str) -> Origin:

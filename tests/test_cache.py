@@ -198,3 +198,19 @@ def test_identity_of() -> None:
     assert identity_of(anon) is None
     assert len({identity_of(a), identity_of(b), identity_of(c)}) == 3
     assert "Bearer" not in str(identity_of(a))
+
+
+def test_vary_on_authorization_stores_no_token(server: TestServer, prefix: str) -> None:
+    from cachecontrol.cache import DictCache
+
+    def varies(req: Request) -> Any:
+        me = "alice" if req.headers.get("authorization") == "Bearer tok-in-vary-123" else "?"
+        body = json.dumps({"_links": {"self": {"href": "/v"}}, "me": me}).encode()
+        return 200, {"Content-Type": "application/hal+json", "Cache-Control": "max-age=60", "Vary": "Authorization"}, body
+
+    server.handle(f"{prefix}/v", varies)
+    shared = DictCache()
+    with halkit.Client(server.url(f"{prefix}/v"), auth="tok-in-vary-123", cache=shared) as client:
+        assert client.root()["me"] == client.root()["me"] == "alice"
+    assert len(server.requests_to(f"{prefix}/v")) == 1
+    assert shared.data and not any(b"tok-in-vary-123" in value for value in shared.data.values())

@@ -379,7 +379,8 @@ def test_brace_soup_raises_only_template_error(text: str) -> None:
 
 def test_uritemplate_is_used_through_its_public_api_only() -> None:
     source = Path(templates.__file__).read_text(encoding="utf-8")
-    imports = [line for line in source.splitlines() if "uritemplate" in line and "import" in line]
+    lines = [line.strip() for line in source.splitlines()]
+    imports = [line for line in lines if "uritemplate" in line and line.startswith(("import ", "from "))]
     assert imports == ["from uritemplate import URITemplate"]
 
 
@@ -396,3 +397,19 @@ def test_the_uri_shim_keeps_its_names() -> None:
     for name in uri.__all__:
         assert getattr(uri, name).__doc__
     assert uri.expand is templates.expand
+
+
+def test_import_halkit_loads_uritemplate_only_when_a_list_or_map_is_expanded() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, halkit.templates as t\n"
+        "print('uritemplate' in sys.modules)\n"
+        "t.expand('/a{/id}{?q}', id=1, q='x')\n"
+        "print('uritemplate' in sys.modules)\n"
+        "t.expand('/a{?tags*}', tags=['a', 'b'])\n"
+        "print('uritemplate' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["False", "False", "True"]

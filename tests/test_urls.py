@@ -134,7 +134,7 @@ def test_resolve_never_raises_and_is_stable(base: str, ref: str) -> None:
         "https://example.com/a?b#c",
         "HTTP://EXAMPLE.COM/",
         "HtTpS://example.com:8443",
-        "http://127.0.0.1:0/",
+        "http://127.0.0.1:1/",
         "http://[::1]:8080/x",
         "http://user:pass@example.com/",
     ],
@@ -163,6 +163,11 @@ def test_check_scheme_accepts_http_and_https(url: str) -> None:
         ("java\tscript:alert(1)", "control characters"),
         ("http://example.com/\r\nHost: evil", "control characters"),
         ("http://example.com/\x00", "control characters"),
+        # what origin() refuses, check_scheme refuses: a URL that passes has an origin
+        ("http://127.0.0.1:0/", "invalid port"),
+        ("http://example.com:65536/", "invalid port"),
+        ("http://ex%41mple.com/", "read differently"),
+        ("http://[::1/", "unclosed '['"),
     ],
 )
 def test_check_scheme_refuses(url: str, fragment: str) -> None:

@@ -29,7 +29,7 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from . import uri
+from . import urls
 from .exceptions import (
     CompatibilityWarning,
     ContentTypeError,
@@ -118,8 +118,9 @@ class Client:
     :param origins: the origins credentials may go to (default: the entry
         URL's origin).
     :param timeout: seconds (or a ``(connect, read)`` tuple) per request.
-    :param headers: extra headers for every request, to every origin (put
-        credentials in ``auth``, which is scoped to ``origins``, not here).
+    :param headers: extra headers for every request to the API's ``origins``
+        (like credentials, they are not sent to other origins a link or a
+        redirect leads to; see ``header_origins``).
     :param profile: a :class:`halkit.registry.Profile`, or the name of an installed one.
     :param validation: ``"strict"`` (raise :class:`~halkit.ProfileError`),
         ``"warn"`` or ``"off"``; defaults to ``"strict"`` with a profile.
@@ -182,8 +183,9 @@ class Client:
         transport: Optional[Transport] = None,
         fast_path: bool = True,
         deadline: Optional[float] = _USE_DEFAULT,
+        header_origins: Union[Iterable[str], str, None] = None,
     ) -> None:
-        uri.check_scheme(entry_url)
+        urls.check_scheme(entry_url)
         self.entry_url = entry_url
         if relative_hrefs not in RELATIVE_HREF_POLICIES:
             raise HalkitError(f"relative_hrefs must be one of {RELATIVE_HREF_POLICIES}, not {relative_hrefs!r}")
@@ -192,7 +194,7 @@ class Client:
         if api_root is None:
             api_root = entry_url.split("#", 1)[0].split("?", 1)[0]
         else:
-            uri.check_scheme(api_root)
+            urls.check_scheme(api_root)
         #: The URL ``relative_hrefs="api-root"`` resolves against (it ends with ``/``).
         self.api_root = api_root if api_root.endswith("/") else api_root + "/"
         if transport is not None and (session is not None or cache not in (None, False)):
@@ -237,11 +239,16 @@ class Client:
             self._headers.update(headers)
         origin_urls = [o if "://" in o else f"https://{o}" for o in (origins or [entry_url])]
         #: The origins (scheme, host, port) credentials may be sent to, and crawls stay within.
-        self.origins = frozenset(uri.origin(o) for o in origin_urls)
+        self.origins = frozenset(urls.origin(o) for o in origin_urls)
         if auth is not None:
             from .auth import prepare_auth
 
-            auth = prepare_auth(auth, origin_urls)
+            auth = prepare_auth(auth, origin_urls, session=self.session, on_token_request=self._count_request)
+        if headers:
+            # your own headers stay on the API's origins too, unless header_origins says otherwise
+            from .auth import ScopedHeaders
+
+            auth = ScopedHeaders(headers, origin_urls if header_origins is None else header_origins, auth=auth)
         self._auth = auth
         if isinstance(profile, str):
             from .registry import profile as load_profile
@@ -333,7 +340,12 @@ class Client:
 
     def __repr__(self) -> str:
         profile = f" profile={self.profile.name!r}" if self.profile is not None else ""
-        return f"<halkit.Client {self.entry_url!r}{profile} validation={self.validation!r}>"
+        return f"<halkit.Client {urls.redact(self.entry_url)!r}{profile} validation={self.validation!r}>"
+
+    def _count_request(self) -> None:
+        """Count one request sent on the client's behalf (the auth's token requests)."""
+        with self._lock:
+            self.request_count += 1
 
     # -- entry points ------------------------------------------------------
 
@@ -418,7 +430,7 @@ class Client:
         """``url`` resolved against the entry URL when it is relative (RFC 3986)."""
         if "://" in url[:12]:
             return url
-        return uri.resolve(self.entry_url, url)
+        return urls.resolve(self.entry_url, url)
 
     def follow(self, *rels: Union[str, Mapping[str, Any]], **kwargs: Any) -> Resource:
         """Fetch the entry point and follow ``rels`` from it (see :meth:`Resource.follow`)."""
@@ -427,8 +439,8 @@ class Client:
     def resolve_href(self, base: Optional[str], href: str) -> str:
         """Resolve ``href``, found in a document at ``base``, by the :attr:`relative_hrefs` policy."""
         if self.relative_hrefs == "api-root" and not _has_scheme_or_authority(href):
-            return uri.resolve(self.api_root, href.lstrip("/"))
-        return uri.resolve(base, href) if base else href
+            return urls.resolve(self.api_root, href.lstrip("/"))
+        return urls.resolve(base, href) if base else href
 
     # -- HTTP --------------------------------------------------------------
 
@@ -462,7 +474,7 @@ class Client:
         :raises halkit.ResponseTooLargeError: a body over :attr:`max_body_size`.
         """
         method = method.upper()
-        uri.check_scheme(url)
+        urls.check_scheme(url)
         hdrs: MutableMapping[str, str] = dict(self._headers)
         body: Optional[bytes] = None
         if json is not None:
@@ -492,14 +504,36 @@ class Client:
         if response.headers.get("Deprecation") or response.headers.get("Sunset"):
             self._warn_deprecation_headers(response)
         if response.status_code >= 400:
-            raise error_for_status(
+            error = error_for_status(
                 response.status_code,
                 response=response,
                 body=self._error_body(response),
-                url=response.url or url,
+                url=urls.redact(response.url or url),
                 method=method,
             )
+            if response.status_code == 401:
+                withheld = self._credentials_withheld(response.url or url)
+                if withheld:
+                    error.args = (f"{error.args[0]}; {withheld}",) + tuple(error.args[1:])
+            raise error
         return response
+
+    def _credentials_withheld(self, url: str) -> Optional[str]:
+        """Why a 401 from ``url`` got no credentials, when origin scoping kept them back."""
+        if self._auth is None:
+            return None
+        try:
+            target = urls.origin(url)
+        except HalkitError:
+            return None
+        if target in self.origins:
+            return None
+        allowed = ", ".join(sorted(urls.format_origin(o) for o in self.origins))
+        return (
+            f"no credentials were sent: {urls.format_origin(target)} is not an origin they are scoped to "
+            f"({allowed}); if it is the same server under another name, use that name in the entry URL, "
+            "or pass origins=[...]"
+        )
 
     @staticmethod
     def _check_redirects(response: requests.Response, method: str, url: str) -> None:
@@ -536,7 +570,7 @@ class Client:
     def _warn_deprecation_headers(self, response: requests.Response) -> None:
         dep = response.headers.get("Deprecation", "")
         sunset = response.headers.get("Sunset", "")
-        key = ("%s://%s:%d" % uri.origin(response.url), dep + "|" + sunset)
+        key = ("%s://%s:%d" % urls.origin(response.url), dep + "|" + sunset)
         if key in self._warned_headers:
             return
         self._warned_headers.add(key)
@@ -689,10 +723,10 @@ class Client:
             and not _looks_like_json_object(response.content)
         ):
             # "Created", "OK"...: the resource is at Location, not in the body.
-            return self.get(uri.resolve(where, location), type=type_hint)
+            return self.get(urls.resolve(where, location), type=type_hint)
         if status == 204 or not response.content.strip():
             if method != "GET" and location and status in (200, 201):
-                return self.get(uri.resolve(where, location), type=type_hint)
+                return self.get(urls.resolve(where, location), type=type_hint)
             if method == "GET" and status != 204:
                 raise ContentTypeError(
                     f"GET {where} answered {status} with an empty body",
@@ -719,7 +753,7 @@ class Client:
                     stacklevel=4,
                 )
                 try:
-                    return self.get(uri.resolve(where, location), type=type_hint)
+                    return self.get(urls.resolve(where, location), type=type_hint)
                 except (HalFormatError, ContentTypeError) as again:
                     problem = again
             raise WriteSucceededError(

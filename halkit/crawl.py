@@ -3,7 +3,7 @@
 :func:`crawl` starts at the client's entry point and follows every GET-able,
 non-templated link (within the client's origins unless ``same_origin=False``;
 each collection page by page, since ``next`` is such a link), fetching every
-URL at most once (URLs are compared in normal form, :func:`halkit.uri.normalize`).
+URL at most once (URLs are compared in normal form, :func:`halkit.urls.normalize`).
 Resources are typed by the profile as they are reached (the entry type, then
 each rel's target type, then embedded types) and validated; violations and
 errors are collected, never raised, so one bad resource does not stop the walk.
@@ -30,7 +30,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Optional, Set, Tuple
 
-from . import uri
+from . import urls
 from .exceptions import (
     AuthError,
     CompatibilityWarning,
@@ -199,7 +199,7 @@ class _Fetched:
 def _key(url: str) -> int:
     """The seen-set key of a URL: 8 bytes of a digest of its normal form."""
     try:
-        normal = uri.normalize(url)
+        normal = urls.normalize(url)
     except HalkitError:
         normal = url
     return int.from_bytes(hashlib.blake2b(normal.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "big")
@@ -449,9 +449,9 @@ def _links_to_visit(
                     continue
                 try:
                     url = link.expand()
-                    uri.check_scheme(url)
+                    urls.check_scheme(url)
                 except HalkitError:
                     continue
-                if same_origin and uri.origin(url) not in client.origins:
+                if same_origin and urls.origin(url) not in client.origins:
                     continue
                 yield url, target

@@ -14,7 +14,7 @@ import re
 import warnings
 from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Type
 
-from . import uri
+from . import urls
 from .exceptions import CompatibilityWarning, FormError, HalFormatError, HalkitError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -182,7 +182,7 @@ class Template:
         self.key = key
         self.method = method
         self.content_type = content_type or "application/json"
-        self.target: Optional[str] = (uri.resolve(base, target) if base else target) if target else None
+        self.target: Optional[str] = (urls.resolve(base, target) if base else target) if target else None
         self.title: Optional[str] = raw.get("title") if isinstance(raw.get("title"), str) else None
         self.properties: List[Property] = []
         for i, p in enumerate(props):

@@ -19,7 +19,7 @@ from typing import (
     Type,
 )
 
-from . import uri
+from . import templates, urls
 from .exceptions import AmbiguousLinkError, HalFormatError, LinkNotFoundError, TemplateError, UnknownVariableError
 from .hal import LINK_ATTRIBUTES, escape_token, is_link_map
 
@@ -119,7 +119,7 @@ class Link:
         """The template's variable names, in order (empty for a plain link)."""
         if not self.templated:
             return []
-        return uri.variables(self.href)
+        return templates.variables(self.href)
 
     def expand(self, variables: Optional[Mapping[str, Any]] = None, /, **kwargs: Any) -> str:
         """Expand the link into a URL.
@@ -136,12 +136,12 @@ class Link:
         if self.templated:
             values: Dict[str, Any] = dict(variables or {})
             values.update(kwargs)
-            expanded = uri.expand(self.href, values)
+            expanded = templates.expand(self.href, values)
         else:
             expanded = self.href
         if self._nav is not None:
             return self._nav.resolve_href(self.base, expanded)
-        return uri.resolve(self.base, expanded) if self.base else expanded
+        return urls.resolve(self.base, expanded) if self.base else expanded
 
     @property
     def url(self) -> str:
@@ -383,7 +383,7 @@ class Links(Mapping[str, List[Link]]):
         prefix, sep, reference = rel.partition(":")
         if sep and prefix in self._curies and not reference.startswith("//"):
             try:
-                return uri.expand(self._curies[prefix], {"rel": reference})
+                return templates.expand(self._curies[prefix], {"rel": reference})
             except TemplateError:
                 return rel
         return rel

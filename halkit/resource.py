@@ -22,7 +22,7 @@ from typing import (
     Union,
 )
 
-from . import uri
+from . import urls
 from .exceptions import AmbiguousLinkError, HalFormatError, HalkitError, LinkNotFoundError
 from .hal import EMBEDDED_ARRAY_REL, check_document, decode_json, warn_deviations
 from .link import Link, Links, build_links
@@ -119,7 +119,7 @@ class _Scope:
                 if self.nav is not None:
                     resolved = self.nav.resolve_href(base, href)
                 else:
-                    resolved = uri.resolve(base, href) if base else href
+                    resolved = urls.resolve(base, href) if base else href
                 if "://" in resolved:
                     base = resolved
         self.base = base
@@ -705,7 +705,7 @@ def _page_keys(page: Resource) -> Set[str]:
 
 #: URL normal forms, memoised: a page's URL is normalised when its link is
 #: checked, then again as the page just fetched.
-_normalize = functools.lru_cache(maxsize=256)(uri.normalize)
+_normalize = functools.lru_cache(maxsize=256)(urls.normalize)
 
 
 def _check_not_visited(page: Resource, link: Link, rel: str, visited: Set[str]) -> None:

@@ -97,10 +97,10 @@ def _reason(error: BaseException) -> Optional[str]:
 def _where(url: Optional[str]) -> str:
     if not url:
         return "the API"
-    from .. import uri
+    from .. import urls
 
     try:
-        scheme, host, port = uri.origin(url)
+        scheme, host, port = urls.origin(url)
     except exc_mod.HalkitError:
         return "the API"
     default = {"http": 80, "https": 443}.get(scheme)

@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Deque, Dict, List, Mapping, Optional, Sequence, Set, Tuple, Union
 from urllib.parse import urlsplit
 
-from .. import uri
+from .. import templates, urls
 from ..exceptions import HalkitError
 from ..hal import escape_token
 from ..violations import is_rfc3339_date_time
@@ -125,14 +125,14 @@ class _Walk:
         self.fetched = 0
         self.errors: List[str] = []
         self.truncated = False
-        self.origins = {uri.origin(entry_url)}
+        self.origins = {urls.origin(entry_url)}
         self.entry_index: Optional[int] = None
         self.probed: Dict[str, Optional[List[str]]] = {}
         self.probes = 0
 
     def run(self) -> None:
         queue: Deque[str] = deque([self.entry_url])
-        queued: Set[str] = {uri.normalize(self.entry_url)}
+        queued: Set[str] = {urls.normalize(self.entry_url)}
         while queue:
             if self.fetched >= self.max_resources:
                 self.truncated = True
@@ -152,14 +152,14 @@ class _Walk:
             if self.entry_index is None:
                 self.entry_index = index
             for follow in self._followable(index):
-                key = uri.normalize(follow)
+                key = urls.normalize(follow)
                 if key not in queued:
                     queued.add(key)
                     queue.append(follow)
 
     def allowed(self, url: str) -> Optional[List[str]]:
         """The methods an OPTIONS request's ``Allow`` header lists for ``url`` (HEAD and OPTIONS left out)."""
-        key = uri.normalize(url)
+        key = urls.normalize(url)
         if key not in self.probed:
             response: Any = None
             try:
@@ -191,7 +191,7 @@ class _Walk:
         self.seen.append(seen)
         for candidate in (url, canonical):
             if candidate is not None:
-                self.by_url.setdefault(uri.normalize(candidate), index)
+                self.by_url.setdefault(urls.normalize(candidate), index)
         if isinstance(links, dict):
             for rel in sorted(links):
                 if rel == "curies":
@@ -222,8 +222,8 @@ class _Walk:
                 if templated or resolved is None:
                     continue
                 try:
-                    uri.check_scheme(resolved)
-                    if uri.origin(resolved) not in self.origins:
+                    urls.check_scheme(resolved)
+                    if urls.origin(resolved) not in self.origins:
                         continue
                 except HalkitError:
                     continue
@@ -235,7 +235,7 @@ class _Walk:
 
 def _resolve(base: str, href: str) -> Optional[str]:
     try:
-        return uri.resolve(base, href)
+        return urls.resolve(base, href)
     except HalkitError:
         return None
 
@@ -376,7 +376,7 @@ class _Inference:
                 if templated:
                     data["templated"].append(href)
                     continue
-                target = self.walk.by_url.get(uri.normalize(resolved)) if resolved else None
+                target = self.walk.by_url.get(urls.normalize(resolved)) if resolved else None
                 if target is None:
                     data["unfollowed"] += 1
                 else:
@@ -397,7 +397,7 @@ class _Inference:
                 names: Optional[Set[str]] = None
                 for href in data["templated"]:
                     try:
-                        found = set(uri.variables(href))
+                        found = set(templates.variables(href))
                     except HalkitError:
                         continue
                     names = found if names is None else names & found

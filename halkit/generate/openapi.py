@@ -61,7 +61,7 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Set, Tuple, Union
 from urllib.parse import unquote, urljoin, urlsplit
 
-from .. import uri
+from .. import templates as uri_templates
 from ..exceptions import HalkitError
 from ..hal import escape_token, media_type
 from ._report import TODO, GenerateError, Report, write_files
@@ -746,7 +746,7 @@ class _Generator:
             names: Optional[Set[str]] = None
             for h, _tpl in hrefs:
                 try:
-                    found = set(uri.variables(h))
+                    found = set(uri_templates.variables(h))
                 except HalkitError:
                     continue
                 names = found if names is None else names & found

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 import halkit
+
 from server import Request, TestServer
 
 

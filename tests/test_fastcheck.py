@@ -569,3 +569,33 @@ def test_every_keyword_of_every_shipped_profile_is_compiled(name: str) -> None:
     for type_name in shipped.types:
         shipped._validator(type_name)  # noqa: SLF001
         assert shipped._fast_checks[type_name] is not None, type_name  # noqa: SLF001
+
+
+# -- chatkitty-2: uniqueItems in a real profile (EmojiProperties.aliases and .tags) ---------------
+
+CK2 = Profile.from_directory(SHIPPED / "chatkitty-2")
+_MESSAGE = json.loads(
+    (FIXTURES.parent / "openapi" / "chatkitty-2" / "schema-TextChatUserMessageResource.json").read_text(
+        encoding="utf-8"
+    )
+)
+
+
+@given(
+    st.lists(st.sampled_from(["smile", "happy", "Smile", 1, 1.0, True, None]), max_size=4),
+    st.lists(st.sampled_from(["face", "joy", "face "]), max_size=4),
+)
+@settings(max_examples=100, deadline=None)
+def test_chatkitty_2_emoji_lists_agree_with_jsonschema(aliases: List[Any], tags: List[Any]) -> None:
+    message = copy.deepcopy(_MESSAGE)
+    emoji = {"aliases": aliases, "character": "😄", "description": "smile", "tags": tags}
+    message["reactions"] = [{"count": 1, "emoji": emoji, "users": []}]
+    CK2._validator("message")  # noqa: SLF001
+    check = CK2._fast_checks["message"]  # noqa: SLF001
+    assert check is not None
+    reference = CK2._validator("message")  # noqa: SLF001
+    assert check(message) == reference.is_valid(message)
+    expected = violations_from_errors(reference.iter_errors(message), message, "message", CK2._definitions)  # noqa: SLF001
+    assert CK2.validate(message, "message") == expected
+    if len(set(map(json.dumps, tags))) < len(tags):
+        assert any(v.pointer == "/reactions/0/emoji/tags" for v in expected), expected

@@ -87,6 +87,9 @@ VALUES: List[Any] = [
     None, True, False, 0, 1, -1, 1.0, 1.5, -0.0, 2**31, 2**63, -(2**63) - 1, "", "a", "TEXT", "1",
     "2020-09-08T12:00:00Z", "2020-02-30T12:00:00Z", [], [1], [1, "a"], [True], {}, {"a": 1}, {"href": "/x"},
     {"href": "/x{?page,size}", "templated": True}, {"href": "/x{?page}", "templated": True}, (1,),
+    [1, 1.0], [1, True], [0, False], [True, True], [False, None], ["a", "a"], ["a", 1, "a"], [[1], [1.0]],
+    [[1], [True]], [{"a": 1}, {"a": 1.0}], [{"a": 1}, {"a": True}], [{"a": [1]}, {"a": [1]}], [[], {}],
+    [None, None], [1.5, 1.5, 2], [[1], [True], [1]],
 ]  # fmt: skip
 
 KEYWORD_SCHEMAS: List[Any] = [
@@ -132,6 +135,10 @@ KEYWORD_SCHEMAS: List[Any] = [
     {"prefixItems": [{"type": "integer"}], "items": {"type": "string"}},
     {"prefixItems": [{"type": "integer"}], "items": False},
     {"minItems": 1, "maxItems": 1},
+    {"uniqueItems": True},
+    {"uniqueItems": False},
+    {"type": "array", "uniqueItems": True, "items": {"type": ["integer", "boolean"]}},
+    {"type": "array", "maxItems": 3, "uniqueItems": True},
     {"minLength": 1, "maxLength": 1},
     {"pattern": "^[0-9]+$"},
     {"pattern": "T"},
@@ -188,10 +195,33 @@ def test_keywords_agree_on_random_instances(instance: Any) -> None:
         _agrees(schema, [instance])
 
 
+#: JSON values that often collide: 1 and 1.0 are equal, True and 1 are not,
+#: arrays and objects compare deeply (so [1] equals [1.0] but not [True])
+_COLLIDING = st.recursive(
+    st.sampled_from([None, True, False, 0, 1, 1.0, -0.0, 2, 2.5, "", "a", "1"]),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.sampled_from("ab"), children, max_size=2),
+    max_leaves=6,
+)
+
+UNIQUE_SCHEMAS: List[Any] = [
+    {"uniqueItems": True},
+    {"type": "array", "uniqueItems": True, "minItems": 1},
+    {"type": ["object", "array"], "uniqueItems": True, "required": ["a"]},
+    {"properties": {"a": {"type": "array", "uniqueItems": True, "items": {"type": ["integer", "array", "object"]}}}},
+]
+
+
+@given(st.lists(_COLLIDING, max_size=6))
+@settings(max_examples=300, deadline=None)
+def test_unique_items_agrees_with_jsonschema(items: List[Any]) -> None:
+    for schema in UNIQUE_SCHEMAS:
+        _agrees(schema, [items, {"a": items}])
+
+
 @pytest.mark.parametrize(
     "schema",
     [
-        {"uniqueItems": True},
+        {"uniqueItems": "yes"},  # a form jsonschema takes (truthy) and the compiler does not
         {"multipleOf": 2},
         {"patternProperties": {"^a": {"type": "string"}}},
         {"properties": {"a": {"contains": {"type": "string"}}}},
@@ -431,12 +461,12 @@ def test_a_profile_with_unsupported_keywords_still_validates(tmp_path: pathlib.P
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": "https://halkit.dev/profiles/tags/tagged.json",
         "type": "object",
-        "properties": {"tags": {"type": "array", "uniqueItems": True}},
+        "properties": {"tags": {"type": "array", "contains": {"const": "a"}}},
     }
     p = Profile.from_data(manifest, {"tagged.json": schema})
     assert p.validate({"tags": ["a", "b"]}, "tagged") == []
     assert p._fast_checks["tagged"] is None  # noqa: SLF001
-    assert [v.rule for v in p.validate({"tags": ["a", "a"]}, "tagged")] == ["property-value"]
+    assert [v.rule for v in p.validate({"tags": ["b"]}, "tagged")] == ["property-value"]
 
 
 def test_resources_are_validated_in_place_without_copy(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -490,3 +520,82 @@ def test_infer_types_agrees_with_the_full_ranking() -> None:
     assert len(cases) > 250
     for label, document in cases:
         assert CK.infer_types(document) == _inferred_by_ranking(document), label
+
+
+# -- every shipped profile -----------------------------------------------------------------
+
+SHIPPED = pathlib.Path(__file__).resolve().parents[1] / "profiles"
+SHIPPED_NAMES = sorted(entry.name for entry in SHIPPED.iterdir() if (entry / "profile.json").is_file())
+#: keywords whose value is one subschema, a list of them, or a map of names to them
+_ONE = ("items", "additionalProperties", "not", "if", "then", "else", "contains", "propertyNames",
+        "unevaluatedItems", "unevaluatedProperties", "additionalItems")  # fmt: skip
+_LIST = ("allOf", "anyOf", "oneOf", "prefixItems")
+_MAP = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
+
+
+def _keywords_applied(node: Any, found: Dict[str, str], where: str) -> None:
+    """Collect ``{keyword: a JSON pointer using it}`` of a schema, subschemas included."""
+    if not isinstance(node, dict):
+        return
+    for key in node:
+        if key in KEYWORDS:
+            found.setdefault(key, where)
+    for key in _ONE:
+        if key in node:
+            _keywords_applied(node[key], found, f"{where}/{key}")
+    for key in _LIST:
+        for index, sub in enumerate(node.get(key) if isinstance(node.get(key), list) else []):
+            _keywords_applied(sub, found, f"{where}/{key}/{index}")
+    for key in _MAP:
+        for name, sub in (node.get(key) if isinstance(node.get(key), dict) else {}).items():
+            _keywords_applied(sub, found, f"{where}/{key}/{name}")
+
+
+def test_the_shipped_profiles_are_found() -> None:
+    assert {"chatkitty", "chatkitty-2"} <= set(SHIPPED_NAMES)
+
+
+@pytest.mark.parametrize("name", SHIPPED_NAMES)
+def test_every_keyword_of_every_shipped_profile_is_compiled(name: str) -> None:
+    """A shipped profile never silently falls back to jsonschema: the fast check compiles all it uses."""
+    shipped = Profile.from_directory(SHIPPED / name)
+    found: Dict[str, str] = {}
+    for file_name in shipped.schema_files.values():
+        _keywords_applied(json.loads((SHIPPED / name / file_name).read_text(encoding="utf-8")), found, file_name)
+    for type_name in shipped.types:
+        _keywords_applied(shipped.schema(type_name), found, f"type {type_name}")
+    missing = {key: where for key, where in found.items() if key not in SUPPORTED}
+    assert not missing, f"{name}: keywords the fast check does not compile (first use): {missing}"
+    for type_name in shipped.types:
+        shipped._validator(type_name)  # noqa: SLF001
+        assert shipped._fast_checks[type_name] is not None, type_name  # noqa: SLF001
+
+
+# -- chatkitty-2: uniqueItems in a real profile (EmojiProperties.aliases and .tags) ---------------
+
+CK2 = Profile.from_directory(SHIPPED / "chatkitty-2")
+_MESSAGE = json.loads(
+    (FIXTURES.parent / "openapi" / "chatkitty-2" / "schema-TextChatUserMessageResource.json").read_text(
+        encoding="utf-8"
+    )
+)
+
+
+@given(
+    st.lists(st.sampled_from(["smile", "happy", "Smile", 1, 1.0, True, None]), max_size=4),
+    st.lists(st.sampled_from(["face", "joy", "face "]), max_size=4),
+)
+@settings(max_examples=100, deadline=None)
+def test_chatkitty_2_emoji_lists_agree_with_jsonschema(aliases: List[Any], tags: List[Any]) -> None:
+    message = copy.deepcopy(_MESSAGE)
+    emoji = {"aliases": aliases, "character": "😄", "description": "smile", "tags": tags}
+    message["reactions"] = [{"count": 1, "emoji": emoji, "users": []}]
+    CK2._validator("message")  # noqa: SLF001
+    check = CK2._fast_checks["message"]  # noqa: SLF001
+    assert check is not None
+    reference = CK2._validator("message")  # noqa: SLF001
+    assert check(message) == reference.is_valid(message)
+    expected = violations_from_errors(reference.iter_errors(message), message, "message", CK2._definitions)  # noqa: SLF001
+    assert CK2.validate(message, "message") == expected
+    if len(set(map(json.dumps, tags))) < len(tags):
+        assert any(v.pointer == "/reactions/0/emoji/tags" for v in expected), expected

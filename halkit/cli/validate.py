@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any, Dict, List, Optional, Sequence, Tuple
 
 from ..exceptions import HalkitError, ProfileError
-from ..registry import Profile, default_registry
+from ..registry import Profile, ProfileRegistry, default_registry, full_meta_checks
 from .connect import ClientOptions, UsageError, load_profile, make_client
 from .errors import EXIT_OK, EXIT_USAGE, EXIT_VIOLATIONS, describe, exit_code
 from .render import plural
@@ -325,7 +325,11 @@ def run_check_profiles(args: argparse.Namespace, stdout: IO[str], stderr: IO[str
     :param stderr: usage errors.
     :returns: the exit status (0, 1 or 2).
     """
-    registry = default_registry()
+    with full_meta_checks():  # no remembered meta-schema verdicts: every file is checked
+        return _check_profiles(args, default_registry().uncached(), stdout)
+
+
+def _check_profiles(args: argparse.Namespace, registry: ProfileRegistry, stdout: IO[str]) -> int:
     names = list(args.profiles or registry.names())
     if not names:
         raise UsageError("no profile is installed")

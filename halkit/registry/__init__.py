@@ -64,6 +64,7 @@ The subpackage, module by module:
 :mod:`halkit.registry.explain`              jsonschema errors to violations
 :mod:`halkit.registry.violations`           :class:`Violation`, rule codes, modes, format checks
 :mod:`halkit.registry.scaffold`             :func:`init_profile`: a minimal profile to start from
+:mod:`halkit.registry.metacheck`            meta-schema checks, once per content digest
 ==========================================  ==========================================================
 
 ``import halkit`` loads none of jsonschema and referencing: they load with
@@ -76,6 +77,7 @@ from __future__ import annotations
 from .discovery import ENTRY_POINT_GROUP, ProfileRegistry, default_registry, profile, profiles
 from .hal_profile import HasDocument, Profile
 from .manifest import MANIFEST, AuthSpec, EmbeddedRule, Environment, LinkRule, TypeDefinition, meta_schema
+from .metacheck import full_checks as full_meta_checks
 from .scaffold import init_profile
 from .violations import RULES, VALIDATION_MODES, Violation
 
@@ -94,6 +96,7 @@ __all__ = [
     "TypeDefinition",
     "Violation",
     "default_registry",
+    "full_meta_checks",
     "init_profile",
     "meta_schema",
     "profile",

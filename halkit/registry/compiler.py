@@ -45,7 +45,8 @@ from .keywords import (
     X_TYPE,
     X_VARIABLES,
 )
-from .manifest import DRAFT_2020_12, MANIFEST, LinkRule, Manifest, TypeDefinition, broken, join, schema_problems
+from .manifest import DRAFT_2020_12, MANIFEST, LinkRule, Manifest, TypeDefinition, broken, join
+from .metacheck import SCHEMA_KIND, meta_problems
 
 __all__ = [
     "compile_type_schema",
@@ -102,7 +103,13 @@ def schema_registry(
     :raises halkit.InvalidProfileError: a schema is invalid, two share a URI,
         or a ``$ref`` (or a type's ``schema``) does not resolve.
     """
-    meta = Draft202012Validator(Draft202012Validator.META_SCHEMA)
+    made: List[Any] = []
+
+    def meta() -> Any:  # built only when a schema is not known valid (metacheck)
+        if not made:
+            made.append(Draft202012Validator(Draft202012Validator.META_SCHEMA))
+        return made[0]
+
     resources = []
     ids: Dict[str, str] = {}
     files: Dict[str, str] = {}
@@ -118,7 +125,7 @@ def schema_registry(
             raise broken(
                 label, [("/$schema", f"$schema is {dialect!r}; profiles use JSON Schema 2020-12 ({DRAFT_2020_12})")]
             )
-        problems = schema_problems(meta, contents)
+        problems = meta_problems(SCHEMA_KIND, meta, contents)
         if problems:
             raise broken(label, problems, "not a valid JSON Schema 2020-12 document")
         # no $id: the file is known as base_uri + its name; a relative $id
@@ -135,7 +142,7 @@ def schema_registry(
         documents.append((label, schema_id, contents, ()))
     for uri, contents, pointer in manifest.inline_schemas:
         path = tuple(pointer.split("/")[1:])
-        problems = schema_problems(meta, contents, path)
+        problems = meta_problems(SCHEMA_KIND, meta, contents, path)
         if problems:
             raise broken(manifest_label, problems, "not a valid JSON Schema 2020-12 schema")
         if uri in ids:

@@ -134,6 +134,13 @@ class ProfileRegistry:
     def __contains__(self, name: object) -> bool:
         return name in self._sources
 
+    def uncached(self) -> "ProfileRegistry":
+        """Return a registry of the same sources with nothing loaded yet (to load every profile again).
+
+        Sources that are :class:`Profile` objects stay as they are.
+        """
+        return ProfileRegistry(self._sources)
+
     def with_profile(self, profile: Profile) -> "ProfileRegistry":
         """Return a new registry that also holds (or now overrides) ``profile``.
 

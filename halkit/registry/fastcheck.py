@@ -17,7 +17,7 @@ function also calls. Each supported keyword
 mirrors jsonschema's own implementation (``jsonschema._keywords``): the same
 type checker (an integral float is an ``integer``; ``bool`` is never a number;
 only ``dict`` is an object, only ``list`` an array), the same equality for
-``enum`` and ``const`` (``True`` is not ``1``), ``re.search`` for ``pattern``,
+``enum``, ``const`` and ``uniqueItems`` (``True`` is not ``1``), ``re.search`` for ``pattern``,
 and the profile's own :class:`jsonschema.FormatChecker` for ``format``.
 
 :meth:`halkit.Profile.validate` runs the check first and returns no
@@ -62,6 +62,7 @@ SUPPORTED: FrozenSet[str] = frozenset(
         "prefixItems",
         "minItems",
         "maxItems",
+        "uniqueItems",
         "minLength",
         "maxLength",
         "pattern",
@@ -316,6 +317,31 @@ def _string_check(schema: Dict[str, Any]) -> Optional[Check]:
     return string
 
 
+def _unique(items: List[Any]) -> bool:
+    """Whether an array's items are unique, as jsonschema's ``uniq`` tells it.
+
+    The same algorithm, so the verdicts agree even where it is approximate:
+    sort the items (``True``/``False`` made incomparable with numbers) and
+    compare neighbours with :func:`_equal`; items that do not sort (objects,
+    mixed types) are compared pairwise. ``1`` and ``1.0`` are equal, ``True``
+    and ``1`` are not, arrays and objects compare deeply.
+    """
+    try:
+        ordered = sorted(_unbool(item) for item in items)
+        for one, two in zip(ordered, ordered[1:]):
+            if _equal(one, two):
+                return False
+    except (NotImplementedError, TypeError):
+        seen: List[Any] = []
+        for item in items:
+            item = _unbool(item)
+            for other in seen:
+                if _equal(other, item):
+                    return False
+            seen.append(item)
+    return True
+
+
 def _count(value: Any, key: str) -> Optional[int]:
     if value is None:
         return None
@@ -533,7 +559,7 @@ class _Compiler:
         return object_
 
     def _array_check(self, node: Dict[str, Any], base: str, *, fused: bool) -> Optional[Check]:
-        has = [key for key in ("items", "prefixItems", "minItems", "maxItems") if key in node]
+        has = [key for key in ("items", "prefixItems", "minItems", "maxItems", "uniqueItems") if key in node]
         if not has:
             return None
         prefix: Tuple[Check, ...] = ()
@@ -544,6 +570,9 @@ class _Compiler:
             items = None
         min_items = _count(node.get("minItems"), "minItems")
         max_items = _count(node.get("maxItems"), "maxItems")
+        unique = node.get("uniqueItems", False)
+        if not isinstance(unique, bool):
+            raise _Unsupported("uniqueItems")
         skip = len(prefix)
         on_other = not fused
 
@@ -562,7 +591,7 @@ class _Compiler:
                 for index in range(skip, size):
                     if not items(instance[index]):
                         return False
-            return True
+            return not unique or size < 2 or _unique(instance)
 
         return array
 

@@ -13,6 +13,7 @@ jsonschema is imported only when a manifest is checked.
 from __future__ import annotations
 
 import copy
+import hashlib
 import importlib.resources
 import json
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from urllib.parse import urljoin
 
 from ..exceptions import InvalidProfileError
 from ..hal import pointer_of
+from .metacheck import meta_problems
 
 __all__ = [
     "DRAFT_2020_12",
@@ -220,17 +222,6 @@ def broken(label: str, problems: Sequence[Tuple[str, str]], intro: str = "") -> 
     )
 
 
-def schema_problems(validator: Any, instance: Any, prefix: Sequence[Any] = ()) -> List[Tuple[str, str]]:
-    """Return ``(pointer, message)`` for each error of a jsonschema validator, sorted.
-
-    :param validator: a jsonschema validator.
-    :param instance: the instance to check.
-    :param prefix: the path of ``instance`` in its file (for the pointers).
-    """
-    errors = sorted(validator.iter_errors(instance), key=lambda e: (list(map(str, e.absolute_path)), e.message))
-    return [(pointer_of([*prefix, *error.absolute_path]), error.message) for error in errors]
-
-
 _META_SCHEMA: Optional[Dict[str, Any]] = None
 
 
@@ -241,6 +232,21 @@ def meta_schema() -> Dict[str, Any]:
         resource = importlib.resources.files("halkit").joinpath("schemas").joinpath("profile.schema.json")
         _META_SCHEMA = read_json(resource, "halkit/schemas/profile.schema.json")
     return copy.deepcopy(_META_SCHEMA)
+
+
+_MANIFEST_KIND: Optional[str] = None
+
+
+def manifest_kind() -> str:
+    """Return the kind a manifest's meta-schema verdict is remembered under (:mod:`halkit.registry.metacheck`).
+
+    It names the meta-schema's digest, so a changed meta-schema checks every manifest again.
+    """
+    global _MANIFEST_KIND
+    if _MANIFEST_KIND is None:
+        text = json.dumps(meta_schema(), sort_keys=True, separators=(",", ":"))
+        _MANIFEST_KIND = f"manifest:{hashlib.sha256(text.encode('utf-8')).hexdigest()}"
+    return _MANIFEST_KIND
 
 
 def as_plain(value: Any) -> Any:
@@ -291,7 +297,7 @@ class Manifest:
         from jsonschema import Draft202012Validator
 
         data = as_plain(data)
-        problems = schema_problems(Draft202012Validator(meta_schema()), data)
+        problems = meta_problems(manifest_kind(), lambda: Draft202012Validator(meta_schema()), data)
         if problems:
             raise broken(label, problems, "not a valid profile manifest")
         self.label = label

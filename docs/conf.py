@@ -104,6 +104,5 @@ halkit_api_modules = [
     "halkit.emulator.faults",
     "halkit.pytest_plugin",
     "halkit.cli",
-    "halkit.generate",
     "halkit.typing",
 ]

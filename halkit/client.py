@@ -42,7 +42,7 @@ from .exceptions import (
     WriteSucceededError,
     error_for_status,
 )
-from .hal import check_document, decode_json, is_json_media_type, media_type, warn_deviations
+from .hal import DRAFT_ALLOWED_DEVIATIONS, check_document, decode_json, is_json_media_type, media_type, warn_deviations
 from .resource import Resource
 from .retry import IDEMPOTENT_METHODS, HalkitRetry, default_retry
 from .transport import Request, SessionTransport, Transport, default_deadline
@@ -838,8 +838,6 @@ class Client:
             raise
         if not is_json_media_type(media):
             self._warn_once("content-type", f"{url} served JSON as {media or 'no Content-Type'}")
-        if deviations:
-            warn_deviations(deviations, self._warned, where=url, stacklevel=5)
         mode = self.validation if validation is None else validation
         profile = self.profile if mode != "off" else None
         type_ = type_hint
@@ -847,6 +845,12 @@ class Client:
             # nothing says what the answer to a write is: the profile's best guess
             candidates = profile.infer_types(document)
             type_ = candidates[0] if candidates else None
+        if deviations and profile is not None and type_ is not None:
+            # what the HAL draft allows (embedded resources without _links or self) is the
+            # profile's to rule on: it says which links each type must have
+            deviations = [d for d in deviations if d[0] not in DRAFT_ALLOWED_DEVIATIONS]
+        if deviations:
+            warn_deviations(deviations, self._warned, where=url, stacklevel=5)
         resource = Resource(document, base_url=url, navigator=self, type=type_, response=response, strict=self.strict)
         if profile is not None and type_ is not None:
             try:

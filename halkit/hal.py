@@ -58,6 +58,7 @@ from typing import Any, Deque, Dict, Iterable, List, MutableSet, Optional, Tuple
 from .exceptions import CompatibilityWarning, HalFormatError
 
 __all__ = [
+    "DRAFT_ALLOWED_DEVIATIONS",
     "EMBEDDED_ARRAY_REL",
     "JSON_MEDIA_TYPES",
     "LINK_ATTRIBUTES",
@@ -72,6 +73,11 @@ __all__ = [
     "pointer_of",
     "warn_deviations",
 ]
+
+#: The deviations lenient mode reports that the HAL draft allows (``_links`` is
+#: optional, ``self`` recommended): a client validating against a profile leaves
+#: them to the profile, which says which links each type has.
+DRAFT_ALLOWED_DEVIATIONS = frozenset({"missing-links", "missing-self"})
 
 #: The link object attributes defined by the HAL draft (section 5).
 LINK_ATTRIBUTES = ("href", "templated", "type", "deprecation", "name", "profile", "title", "hreflang")

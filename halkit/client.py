@@ -8,7 +8,7 @@ turns responses into :class:`~halkit.Resource` objects or halkit errors.
 
 from __future__ import annotations
 
-import importlib.metadata
+import functools
 import json as _json
 import threading
 import warnings
@@ -59,7 +59,7 @@ __all__ = [
     "DEFAULT_MAX_BODY_SIZE",
     "IDEMPOTENT_METHODS",
     "RELATIVE_HREF_POLICIES",
-    "USER_AGENT",
+    "default_user_agent",
     "HalkitRetry",
     "default_retry",
 ]
@@ -73,16 +73,16 @@ DEFAULT_MAX_BODY_SIZE = 32 * 1024 * 1024
 # IDEMPOTENT_METHODS, HalkitRetry and default_retry live in halkit.retry (re-exported here)
 _USE_DEFAULT: Any = object()
 
-def _user_agent() -> str:
+@functools.lru_cache(maxsize=1)
+def default_user_agent() -> str:
+    """The User-Agent a client sends by default: ``halkit/<version> python-requests/<version>``."""
+    import importlib.metadata  # not at import time: it costs, and only a client needs it
+
     try:
         version = importlib.metadata.version("halkit")
     except importlib.metadata.PackageNotFoundError:  # pragma: no cover - run from a source tree
         version = "0"
     return f"halkit/{version} python-requests/{requests.__version__}"
-
-
-#: The User-Agent sent by default: ``halkit/<version> python-requests/<version>``.
-USER_AGENT = _user_agent()
 
 #: The values of ``Client(relative_hrefs=...)``.
 RELATIVE_HREF_POLICIES = ("document", "api-root")
@@ -234,7 +234,7 @@ class Client:
         self._headers: Dict[str, str] = {"Accept": accept}
         if session is None or session.headers.get("User-Agent") == requests.utils.default_user_agent():
             # say who is asking (a User-Agent of the user's session, or in headers=, wins)
-            self._headers["User-Agent"] = USER_AGENT
+            self._headers["User-Agent"] = default_user_agent()
         if headers:
             self._headers.update(headers)
         origin_urls = [o if "://" in o else f"https://{o}" for o in (origins or [entry_url])]

@@ -20,7 +20,14 @@ from typing import (
 )
 
 from . import templates, urls
-from .exceptions import AmbiguousLinkError, HalFormatError, LinkNotFoundError, TemplateError, UnknownVariableError
+from .exceptions import (
+    AmbiguousLinkError,
+    ContentTypeError,
+    HalFormatError,
+    LinkNotFoundError,
+    TemplateError,
+    UnknownVariableError,
+)
 from .hal import LINK_ATTRIBUTES, escape_token, is_link_map
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -189,7 +196,8 @@ class Link:
             declare (also a :class:`TypeError`); nothing is sent.
         """
         result = self.request("GET", variables, params=params, headers=headers, timeout=timeout, **template_vars)
-        assert result is not None
+        if result is None:  # a 204 No Content to a GET
+            raise ContentTypeError(f"GET on link {self.rel!r} ({self.href}) answered with no content", method="GET")
         return result
 
     def get(

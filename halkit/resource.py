@@ -23,7 +23,7 @@ from typing import (
 )
 
 from . import urls
-from .exceptions import AmbiguousLinkError, HalFormatError, HalkitError, LinkNotFoundError
+from .exceptions import AmbiguousLinkError, ContentTypeError, HalFormatError, HalkitError, LinkNotFoundError
 from .hal import EMBEDDED_ARRAY_REL, check_document, decode_json, warn_deviations
 from .link import Link, Links, build_links
 
@@ -555,7 +555,8 @@ class Resource:
     def refresh(self) -> "Resource":
         """GET the resource again (from its ``self`` URL) and return the new state."""
         result = self.request("GET")
-        assert result is not None
+        if result is None:  # a 204 No Content to a GET
+            raise ContentTypeError(f"GET {self.url} answered with no content", url=self.url, method="GET")
         return result
 
     def request(

@@ -178,3 +178,13 @@ def test_an_unknown_keyword_of_a_resource_verb_is_a_type_error() -> None:
         res.post({}, timout=3)  # type: ignore[call-arg]
     with pytest.raises(TypeError):
         res.head(size=1)  # type: ignore[call-arg]
+
+
+def test_a_get_answered_with_no_content_is_a_content_type_error() -> None:
+    class NoContent(StubNavigator):
+        def send(self, *args: object, **kwargs: object) -> None:  # type: ignore[override]
+            return None
+
+    res = halkit.Resource({"_links": {"a": {"href": "/a"}}}, base_url="http://h/", navigator=NoContent())
+    with pytest.raises(halkit.ContentTypeError, match="no content"):
+        res.link("a").follow()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import socket
 from pathlib import Path
-from typing import Any, Dict
+from typing import Any, Dict, List
 
 import pytest
 import requests
@@ -157,3 +157,27 @@ def test_the_fast_path_is_used_again_once_the_double_is_gone(server: Any, prefix
         assert client.transport.fast_sends == 0  # type: ignore[attr-defined]
     assert client.root()["ok"] is True
     assert client.transport.fast_sends == 1  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("target", ["Session.send", "Session.get_adapter", "Session.request", "HTTPAdapter.send"])
+def test_any_patch_of_requests_sends_through_requests(server: Any, prefix: str, monkeypatch: pytest.MonkeyPatch,
+                                                      target: str) -> None:
+    from requests.adapters import HTTPAdapter
+
+    server.add(f"{prefix}/x", {"ok": True})
+    owner_name, _, name = target.partition(".")
+    owner = {"Session": requests.Session, "HTTPAdapter": HTTPAdapter}[owner_name]
+    original = getattr(owner, name)
+    calls: List[str] = []
+
+    def spy(self: Any, *args: Any, **kwargs: Any) -> Any:
+        calls.append(target)
+        return original(self, *args, **kwargs)
+
+    client = halkit.Client(server.url(f"{prefix}/x"))
+    assert client.root()["ok"] is True and client.transport.fast_sends == 1  # type: ignore[attr-defined]
+    monkeypatch.setattr(owner, name, spy)
+    assert client.root()["ok"] is True
+    assert client.transport.fast_sends == 1  # type: ignore[attr-defined]
+    if target != "Session.request":  # halkit never calls Session.request; patching it still means "hands off"
+        assert calls, f"the patched {target} was not called"

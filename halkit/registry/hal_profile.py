@@ -555,13 +555,18 @@ class Profile:
 
         :param document_or_resource: the document or resource.
         """
-        ranked = self.rank_types(document_or_resource)
-        if not ranked:  # pragma: no cover - a profile has at least one type
+        # what rank_types would say, validating only the best-scoring types
+        document = document_of(document_or_resource)
+        scores = {name: self._specificity(name, document) for name in self._definitions}
+        if not scores:  # pragma: no cover - a profile has at least one type
             return []
-        best = ranked[0][2]
-        top = [(name, violations) for name, violations, score in ranked if score == best]
-        valid = [name for name, violations in top if not violations]
-        return valid if valid else [name for name, _ in top]
+        best = max(scores.values())
+        top = [name for name, score in scores.items() if score == best]
+        counts = {name: len(self._validate(document, name)) for name in top}
+        valid = [name for name in top if not counts[name]]
+        if valid:
+            return valid
+        return sorted(top, key=lambda name: (counts[name], top.index(name)))
 
     # -- the rules a client applies -----------------------------------------
 

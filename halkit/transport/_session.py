@@ -56,6 +56,7 @@ _SIMPLE_URL = re.compile(
 _NO_BODY_METHODS = frozenset({"GET", "HEAD"})
 # What requests and urllib3 were when halkit was imported: a test double
 # (responses, requests-mock, vcrpy...) or any other patch replaces one of these.
+_SESSION = requests.Session  # requests_cache.install_cache() replaces the class itself
 _ORIGINALS = (
     requests.Session.send,
     requests.Session.get_adapter,
@@ -73,7 +74,8 @@ _INSTANCE_PATCHES = ("send", "get_adapter", "request", "prepare_request", "resol
 def nothing_patched() -> bool:
     """Whether requests and urllib3 are as they were at import (no test double or patch installed)."""
     return (
-        requests.Session.send is _ORIGINALS[0]
+        requests.Session is _SESSION
+        and requests.Session.send is _ORIGINALS[0]
         and requests.Session.get_adapter is _ORIGINALS[1]
         and requests.Session.request is _ORIGINALS[2]
         and requests.Session.prepare_request is _ORIGINALS[3]
@@ -172,6 +174,19 @@ class _SessionBase:
     def _keep_hook(self, hook: Any) -> bool:
         return hook in self.session.hooks.get("response", ())
 
+    def _send_requests(self, request: Request, end: Optional[float]) -> requests.Response:
+        method, url = request.method, request.url
+        data = request.body if request.body is not None else request.data
+        req = requests.Request(method, url, headers=dict(request.headers), data=data, files=request.files,
+                               params=request.params, auth=request.auth)
+        try:
+            prepared = self.session.prepare_request(req)
+        except HalkitError:
+            raise
+        except Exception as exc:
+            raise map_error(exc, method, url, end) from exc
+        return self._send_prepared(prepared, request, end)
+
     def _send_prepared(self, prepared: PreparedRequest, request: Request, end: Optional[float]) -> requests.Response:
         """``Session.send``, with the cap hook first and last, and the body read here."""
         method, url, limit = request.method, request.url, request.max_body_size
@@ -227,20 +242,6 @@ class RequestsTransport(_SessionBase):
         end = time.monotonic() + request.deadline if request.deadline is not None else None
         return self._send_requests(request, end)
 
-    def _send_requests(self, request: Request, end: Optional[float]) -> requests.Response:
-        method, url = request.method, request.url
-        data = request.body if request.body is not None else request.data
-        req = requests.Request(method, url, headers=dict(request.headers), data=data, files=request.files,
-                               params=request.params, auth=request.auth)
-        try:
-            prepared = self.session.prepare_request(req)
-        except HalkitError:
-            raise
-        except Exception as exc:
-            raise map_error(exc, method, url, end) from exc
-        return self._send_prepared(prepared, request, end)
-
-
 class Urllib3Transport(_SessionBase):
     """The fast path: a request sent straight through the mounted adapter's urllib3 pool.
 
@@ -274,7 +275,7 @@ class Urllib3Transport(_SessionBase):
         session = self.session
         settings: Dict[str, Any] = dict(session.merge_environment_settings(url, {}, True, None, None))
         slow = _Origin(False, None, None, settings, snapshot)
-        if type(session) is not requests.Session:
+        if type(session) is not _SESSION:
             return slow
         adapter = session.get_adapter(url)
         if type(adapter) is not HTTPAdapter:
@@ -542,7 +543,7 @@ class SessionTransport(Urllib3Transport):
                 return self._send_fast(routed[0], routed[1], request)
         self.slow_sends += 1
         end = time.monotonic() + request.deadline if request.deadline is not None else None
-        return RequestsTransport._send_requests(self, request, end)  # type: ignore[arg-type]
+        return self._send_requests(request, end)
 
 
 def _urllib3_timeout(timeout: Any, deadline: Optional[float]) -> Timeout:

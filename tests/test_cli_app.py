@@ -6,7 +6,7 @@ import pathlib
 from typing import Iterator, List, Tuple
 
 import pytest
-from clirun import run
+from clirun import login, run
 
 import halkit
 from halkit.cli import EXIT_ERROR
@@ -138,3 +138,19 @@ def test_profile_init_writes_a_profile_that_checks(tmp_path: "pathlib.Path") -> 
 
 def test_profile_without_an_action_is_a_usage_error() -> None:
     assert run("profile")[0] == 2
+
+
+def test_profile_from_openapi_and_from_crawl(tmp_path: "pathlib.Path", emulator: Emulator) -> None:
+    spec = pathlib.Path(__file__).resolve().parent / "fixtures" / "openapi" / "petshop-3.0.json"
+    code, out, err = run("profile", "from-openapi", str(spec))  # a dry run
+    assert code == 0, err
+    assert out.startswith("profile ") and not list(tmp_path.iterdir())
+    target = tmp_path / "petshop"
+    code, out, err = run("profile", "from-openapi", str(spec), "-o", str(target))
+    assert code == 0, err and (target / "profile.json").is_file()
+    code, out, err = run("profile", "from-crawl", emulator.entry_url, *login(emulator), "-o", str(tmp_path / "crawled"),
+                         "--max-resources", "30")
+    assert code == 0, err
+    assert (tmp_path / "crawled" / "profile.json").is_file()
+    code, _, err = run("profile", "from-openapi", str(tmp_path / "missing.json"))
+    assert code == 2 and err.count("\n") == 1

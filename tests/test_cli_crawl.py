@@ -265,3 +265,46 @@ def test_undocumented_names_are_warnings(server: TestServer, prefix: str) -> Non
     assert code == 0 and "warnings: 1" in out and "colour" in out
     code, _, _ = run("crawl", ok, "-p", "chatkitty", "-q", "--max-depth", "0", "--fail-on", "warning")
     assert code == 1
+
+
+def test_crawl_output_cannot_drive_the_terminal(server: TestServer, prefix: str) -> None:
+    esc = "\x1b]0;owned\x07\x1b[2J"
+    server.add(f"{prefix}/v1", {"_links": {"self": {"href": f"{prefix}/v1"}, "application": {"href": f"{prefix}/x"},
+                                           f"rel{esc}": {"href": f"{prefix}/v1"}}, f"p{esc}": 1})
+    server.add(f"{prefix}/x", {"title": f"gone{esc}", "detail": f"really{esc}"}, status=404,
+               headers={"Content-Type": "application/problem+json"})
+    for color in ("never", "always"):
+        code, out, err = run("crawl", server.url(f"{prefix}/v1"), "-p", "chatkitty", "--color", color)
+        assert code == 1
+        assert "]0;owned" in out  # shown, escaped
+        for text in (out, err):
+            assert "\x07" not in text and "\x1b]" not in text and "\x1b[2J" not in text
+
+
+class _Tty:
+    def __init__(self) -> None:
+        self.text = ""
+
+    def isatty(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        self.text += text
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+
+def test_progress_on_a_terminal_shows_rate_queue_and_violations() -> None:
+    from halkit.cli.crawl import _Progress
+    from halkit.crawl import CrawlProblem, CrawlReport
+
+    report = CrawlReport()
+    report.problems.append(CrawlProblem("u", "t", "r", "", "m"))
+    tty = _Tty()
+    progress = _Progress(tty, True, report)  # type: ignore[arg-type]
+    progress(3, 7)
+    progress.done()
+    assert tty.text.startswith("\rcrawled 3 resources (") and "/s), 7 queued" in tty.text
+    assert "1 violations" in tty.text and tty.text.endswith("\n")

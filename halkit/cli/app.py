@@ -83,19 +83,14 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("profiles", help="list the installed profiles")
     profile.add_parser(commands, [_client_parent(), output])
     emulate = commands.add_parser("emulate", help="run the built-in API emulator in the foreground")
-    emulate.add_argument("api", nargs="?", metavar="API", help="the API to emulate (the profile it serves)")
-    add_emulator_arguments(emulate)
+    add_emulator_arguments(emulate, api_argument=True)
     completion.add_parser(commands)
     return parser
 
 
 def _emulate(args: argparse.Namespace, stdout: IO[str]) -> int:
-    from ..emulator import Emulator
     from ..emulator.runner import from_arguments, run_foreground
 
-    served = getattr(Emulator, "profile_name", None)
-    if args.api is not None and served is not None and args.api != served:
-        raise UsageError(f"the built-in emulator serves {served!r}, not {args.api!r}")
     return run_foreground(from_arguments(args), stdout)  # type: ignore[arg-type]
 
 

@@ -10,7 +10,6 @@ only report (a dry run).
 from __future__ import annotations
 
 import argparse
-import importlib
 from typing import IO, Any, List
 
 from ..exceptions import HalkitError
@@ -71,10 +70,8 @@ def run(args: argparse.Namespace, stdout: IO[str]) -> int:
         return EXIT_OK
     if args.profile_command not in ("from-openapi", "from-crawl"):
         raise UsageError("halkit profile needs an action: init, from-openapi or from-crawl")
-    try:
-        generate: Any = importlib.import_module("halkit.generate")
-    except ImportError as exc:  # pragma: no cover - an installation without the generators
-        raise UsageError("this halkit has no profile generators (halkit.generate)") from exc
+    from .. import generate
+
     try:
         report: Any
         if args.profile_command == "from-openapi":

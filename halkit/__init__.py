@@ -50,24 +50,42 @@ from .exceptions import (
     UnsafeURLError,
     WriteSucceededError,
 )
-from .fanout import follow_all
 from .forms import Property, Template
 from .link import Link, Links
-from .registry import Profile, ProfileRegistry, profile, profiles
 from .resource import PageIterator, Resource, parse
-from .violations import Violation
 
 if TYPE_CHECKING:  # pragma: no cover
     from .aio import AsyncClient
+    from .fanout import follow_all
+    from .registry import Profile, ProfileRegistry, profile, profiles
+    from .violations import Violation
+
+#: Names loaded on first use, not by ``import halkit``: the profile layer (and
+#: jsonschema behind it), fan-out, and the async client (httpx).
+_LAZY = {
+    "AsyncClient": ".aio",
+    "Profile": ".registry",
+    "ProfileRegistry": ".registry",
+    "Violation": ".violations",
+    "follow_all": ".fanout",
+    "profile": ".registry",
+    "profiles": ".registry",
+}
 
 
 def __getattr__(name: str) -> Any:
-    # halkit.AsyncClient loads halkit.aio (and httpx) on first use, not on `import halkit`
-    if name == "AsyncClient":
-        from .aio import AsyncClient
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'halkit' has no attribute {name!r}")
+    import importlib
 
-        return AsyncClient
-    raise AttributeError(f"module 'halkit' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> "list[str]":
+    return sorted(set(globals()) | set(_LAZY))
 
 __all__ = [
     "AmbiguousLinkError",

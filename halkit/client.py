@@ -46,7 +46,7 @@ from .hal import DRAFT_ALLOWED_DEVIATIONS, check_document, decode_json, is_json_
 from .resource import Resource
 from .retry import IDEMPOTENT_METHODS, HalkitRetry, default_retry
 from .transport import Request, SessionTransport, Transport, default_deadline
-from .violations import VALIDATION_MODES
+from .typing import VALIDATION_MODES
 
 if TYPE_CHECKING:  # pragma: no cover
     from .registry import Profile

@@ -35,8 +35,12 @@ __all__ = [
     "Params",
     "Target",
     "Timeout",
+    "VALIDATION_MODES",
     "Variables",
 ]
+
+#: The validation modes: ``"strict"`` raises, ``"warn"`` warns, ``"off"`` does not validate.
+VALIDATION_MODES = ("strict", "warn", "off")
 
 #: A decoded JSON value (object, array, string, number, boolean or null).
 JSON = Any

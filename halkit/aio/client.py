@@ -41,7 +41,7 @@ from ..exceptions import (
     error_for_status,
 )
 from ..hal import check_document, decode_json, is_json_media_type, media_type, warn_deviations
-from ..violations import VALIDATION_MODES
+from ..typing import VALIDATION_MODES
 from .auth import prepare_async_auth
 from .model import AsyncLink, AsyncResource, AsyncTemplate
 from .transport import DEFAULT_MAX_REDIRECTS, AsyncTransport, Body, as_httpx_timeout, default_ssl_context

@@ -41,6 +41,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Dict
 
 from ..exceptions import ProfileError
+from ..typing import VALIDATION_MODES  # defined once, in the leaf module
 
 if TYPE_CHECKING:  # pragma: no cover
     from jsonschema import FormatChecker
@@ -55,8 +56,6 @@ __all__ = [
     "is_rfc3339_date_time",
 ]
 
-#: The validation modes: ``"strict"`` raises, ``"warn"`` warns, ``"off"`` does not validate.
-VALIDATION_MODES = ("strict", "warn", "off")
 
 #: Every rule code a :class:`Violation` may carry.
 RULES = frozenset(

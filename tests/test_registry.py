@@ -300,6 +300,15 @@ def test_import_halkit_loads_no_jsonschema() -> None:
     assert out.strip() == "True"
 
 
+def test_import_halkit_loads_the_profile_layer_on_first_use() -> None:
+    code = (
+        "import sys, halkit; before = 'halkit.registry' in sys.modules; "
+        "p = halkit.profile; print(before, 'halkit.registry' in sys.modules, p is halkit.registry.profile)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "True", "True"]
+
+
 @pytest.mark.parametrize("module", sorted(path.name for path in REGISTRY_DIR.glob("*.py")))
 def test_the_registry_imports_no_http_layer_at_module_level(module: str) -> None:
     tree = ast.parse((REGISTRY_DIR / module).read_text(encoding="utf-8"))

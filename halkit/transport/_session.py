@@ -441,7 +441,7 @@ class Urllib3Transport(_SessionBase):
             limit = request.max_body_size
             if prepared.hooks["response"] or response.is_redirect or "set-cookie" in response.headers:
                 response = self._after_hooks(response, prepared, request, entry, end)
-            read_body(response, limit, end, method, url, direct=type(response.raw) is HTTPResponse)
+            read_body(response, limit, end, method, url, direct=_is_urllib3(response.raw))
         except Exception as exc:
             raise map_error(exc, method, url, end) from exc
         finally:
@@ -479,7 +479,7 @@ class Urllib3Transport(_SessionBase):
             final_hooks.insert(0, hook)
             final_hooks.append(hook)
             response = hook(response)
-            read_body(response, limit, end, method, url, direct=type(response.raw) is HTTPResponse)
+            read_body(response, limit, end, method, url, direct=_is_urllib3(response.raw))
             if end is not None:
                 kwargs["timeout"] = self._timeout(request.timeout, max(end - time.monotonic(), 0.001))
             history = [response]
@@ -557,6 +557,13 @@ def _urllib3_timeout(timeout: Any, deadline: Optional[float]) -> Timeout:
         connect = deadline if not isinstance(connect, (int, float)) else min(connect, deadline)
         read = deadline if not isinstance(read, (int, float)) else min(read, deadline)
     return Timeout(connect=connect, read=read)
+
+
+def _is_urllib3(raw: Any) -> bool:
+    """Whether ``raw`` is (or wraps) urllib3's own response, as the stock adapter makes it."""
+    if isinstance(raw, CappedRaw):
+        raw = raw.raw
+    return type(raw) is HTTPResponse
 
 
 # Content-Type -> the encoding requests derives from it (a pure function of the header)

@@ -427,7 +427,9 @@ class Urllib3Transport(_SessionBase):
                 method,
                 path,
                 body=body,
-                headers=prepared.headers,
+                # a plain dict: urllib3 copies and scans the headers several times,
+                # which a CaseInsensitiveDict makes several times dearer
+                headers=dict(prepared.headers.items()),
                 redirect=False,
                 assert_same_host=False,
                 preload_content=False,

@@ -38,7 +38,7 @@ from ..exceptions import HalkitError, RequestError
 from ..retry import call_deadline
 from ._base import Request, TimeoutLike
 from ._body import CappedRaw, cap_hook, read_body
-from ._errors import map_error
+from ._errors import as_requests_error, map_error
 
 __all__ = ["RequestsTransport", "SessionTransport", "Urllib3Transport", "default_deadline", "nothing_patched"]
 
@@ -423,21 +423,27 @@ class Urllib3Transport(_SessionBase):
         token = call_deadline.set(end)
         try:
             start = time.perf_counter()
-            raw = pool.urlopen(
-                method,
-                path,
-                body=body,
-                # a plain dict: urllib3 copies and scans the headers several times,
-                # which a CaseInsensitiveDict makes several times dearer
-                headers=dict(prepared.headers.items()),
-                redirect=False,
-                assert_same_host=False,
-                preload_content=False,
-                decode_content=False,
-                retries=entry.adapter.max_retries,  # type: ignore[union-attr]
-                timeout=self._timeout(request.timeout, deadline),
-                chunked=False,
-            )
+            try:
+                raw = pool.urlopen(
+                    method,
+                    path,
+                    body=body,
+                    # a plain dict: urllib3 copies and scans the headers several times,
+                    # which a CaseInsensitiveDict makes several times dearer
+                    headers=dict(prepared.headers.items()),
+                    redirect=False,
+                    assert_same_host=False,
+                    preload_content=False,
+                    decode_content=False,
+                    retries=entry.adapter.max_retries,  # type: ignore[union-attr]
+                    timeout=self._timeout(request.timeout, deadline),
+                    chunked=False,
+                )
+            except Exception as exc:
+                cause = as_requests_error(exc)
+                if cause is exc:
+                    raise
+                raise cause from exc
             response = _build_response(prepared, raw, entry.adapter)
             response.elapsed = datetime.timedelta(seconds=time.perf_counter() - start)
             limit = request.max_body_size

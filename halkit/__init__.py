@@ -9,6 +9,8 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+from typing import TYPE_CHECKING, Any
+
 from .auth import BearerToken, ClientCredentials, OriginScoped
 from .client import Client
 from .exceptions import (
@@ -53,8 +55,21 @@ from .registry import Profile, ProfileRegistry, profile, profiles
 from .resource import PageIterator, Resource, parse
 from .violations import Violation
 
+if TYPE_CHECKING:  # pragma: no cover
+    from .aio import AsyncClient
+
+
+def __getattr__(name: str) -> Any:
+    # halkit.AsyncClient loads halkit.aio (and httpx) on first use, not on `import halkit`
+    if name == "AsyncClient":
+        from .aio import AsyncClient
+
+        return AsyncClient
+    raise AttributeError(f"module 'halkit' has no attribute {name!r}")
+
 __all__ = [
     "AmbiguousLinkError",
+    "AsyncClient",
     "AuthError",
     "BearerToken",
     "Client",

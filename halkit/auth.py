@@ -29,15 +29,18 @@ tokens appear in no ``repr()``, no log record and no exception message.
 
 from __future__ import annotations
 
+import base64
 import copy
+import functools
 import hmac
+import io
 import logging
 import math
+import re
 import threading
 import time
 from dataclasses import dataclass
 from typing import (
-    TYPE_CHECKING,
     Any,
     Callable,
     Dict,
@@ -52,23 +55,22 @@ from typing import (
     TypeVar,
     Union,
 )
-from urllib.parse import urlencode, urljoin, urlsplit
+from urllib.parse import quote, quote_plus, urlencode, urljoin, urlsplit
 
 import requests
 from requests.auth import AuthBase, HTTPBasicAuth
 from requests.cookies import extract_cookies_to_jar
 
 from . import urls
-from .exceptions import AuthError, UnsafeURLError
-
-if TYPE_CHECKING:  # pragma: no cover - authlib is imported when OAuth is first used
-    from authlib.integrations.requests_client import OAuth2Session
+from .exceptions import AuthError, HalkitError, ResponseTooLargeError, UnsafeURLError
 
 __all__ = [
+    "DEFAULT_TOKEN_BODY_SIZE",
     "AuthLike",
     "BearerToken",
     "ClientCredentials",
     "OriginScoped",
+    "ScopedHeaders",
     "prepare_auth",
 ]
 
@@ -93,6 +95,16 @@ _DEFAULT_LEEWAY_SHARE = 0.1
 #: An explicit leeway never exceeds this share of the lifetime.
 _MAX_LEEWAY_SHARE = 0.5
 _REDACTED = "***"
+#: The largest token endpoint answer read, in bytes after decompression (1 MiB).
+DEFAULT_TOKEN_BODY_SIZE = 1024 * 1024
+_CHUNK = 64 * 1024
+#: How much of a discarded response body (a 401 before renewal) is read to keep its connection.
+_DRAIN_LIMIT = 64 * 1024
+# RFC 9110 token: an auth scheme, a header name
+_SCHEME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+\Z")
+# a header value halkit agrees to send: no control characters but tab, no
+# leading or trailing whitespace (requests refuses those and quotes the value)
+_HEADER_VALUE = re.compile(r"(?:[^\x00-\x08\x0a-\x1f\x7f\s](?:[^\x00-\x08\x0a-\x1f\x7f]*[^\x00-\x08\x0a-\x1f\x7f\s])?)?\Z")
 # What a token may contain to go in a header: visible ASCII (RFC 6750's b64token is
 # stricter; real tokens are not always). No space, no CR/LF: no header injection.
 _TOKEN_CHARS = frozenset(chr(c) for c in range(0x21, 0x7F))
@@ -189,7 +201,9 @@ class _ScopedAuth(AuthBase):
         """The request headers that carry this auth's credentials."""
         return ("Authorization",)
 
-    def _scope_redirect(self, r: requests.Response) -> requests.Response:
+    def _scope_redirect(
+        self, r: requests.Response, also: Optional[requests.PreparedRequest] = None
+    ) -> requests.Response:
         """Drop the credential headers before requests follows a redirect off the allow-list.
 
         requests builds each redirect hop from a copy of the request that got
@@ -197,55 +211,111 @@ class _ScopedAuth(AuthBase):
         here removes them from the next hop. (requests strips ``Authorization``
         too when the host changes, but not on an ``http`` to ``https``
         upgrade, and it never strips other headers, such as an API key.)
+
+        :param also: another request the next hop may be copied from (after a
+            401 renewal, requests copies the original request, not the retried one).
         """
         request = r.request
         if not r.is_redirect or request is None:
             return r
-        present = [name for name in self._credential_headers() if name in request.headers]
-        if not present:
+        requests_to_clean = [request] if also is None or also is request else [request, also]
+        names = self._credential_headers()
+        if not any(name in req.headers for req in requests_to_clean for name in names):
             return r
-        location = r.headers.get("location", "")
-        try:
-            target = urljoin(r.url, location.encode("latin1").decode("utf8"))
-        except (UnicodeError, ValueError):
-            target = ""
-        if not self._allows(target):
-            for name in present:
-                del request.headers[name]
-            logger.debug("redirect from %s leaves the allowed origins; not sending credentials", r.url)
+        if not self._allows(_redirect_target(r)):
+            for req in requests_to_clean:
+                for name in names:
+                    req.headers.pop(name, None)
+            logger.debug(
+                "redirect from %s leaves the allowed origins; not sending credentials", urls.redact(r.url or "")
+            )
         return r
 
     def _origins_repr(self) -> str:
         return "None" if self._origins is None else repr(list(self.origins or ()))
 
 
+def _discard(r: requests.Response) -> None:
+    """Drop the body of a response nobody reads (a 401 before a renewal), reading at most 64 KiB of it.
+
+    A small body is read (still compressed) so the connection can be reused;
+    past the limit the connection is closed instead: a hostile server's
+    64 MiB, or a gzip bomb, costs nothing.
+    """
+    raw = r.raw
+    read = getattr(raw, "read", None)
+    try:
+        if callable(read):  # (a body already read leaves nothing to read here)
+            total = 0
+            while total <= _DRAIN_LIMIT:
+                try:
+                    chunk = read(_CHUNK, decode_content=False)
+                except TypeError:  # not a urllib3 response (a test double's file object)
+                    chunk = read(_CHUNK)
+                if not chunk:
+                    break
+                total += len(chunk)
+    except Exception:  # noqa: BLE001 - the body is being thrown away; a broken one changes nothing
+        logger.debug("could not drain the body of a discarded response", exc_info=True)
+    finally:
+        r.close()
+
+
+def _redirect_target(r: requests.Response) -> str:
+    """Where requests will send the next hop of redirect ``r`` (as ``Session.resolve_redirects`` computes it)."""
+    location = r.headers.get("location", "")
+    try:
+        location = location.encode("latin1").decode("utf8")
+    except UnicodeError:
+        return ""
+    if location.startswith("//"):
+        location = f"{urlsplit(r.url or '').scheme}:{location}"
+    try:
+        return urljoin(r.url or "", location)
+    except ValueError:
+        return ""
+
+
 # --------------------------------------------------------------------------- static auth
 
 
 class BearerToken(_ScopedAuth):
-    """A static bearer token, sent as ``Authorization: Bearer <token>``.
+    """A static token, sent as ``Authorization: Bearer <token>`` (or another scheme).
 
     ``halkit.Client(url, auth="<token>")`` is a shortcut for this class.
     A static token cannot be renewed, so a 401 is returned as it is (the
     client raises :class:`halkit.UnauthorizedError`).
 
+    Django REST framework's ``TokenAuthentication`` wants ``Token <key>``::
+
+        halkit.Client(url, auth=BearerToken(key, scheme="Token"))
+
     :param token: the access token (visible ASCII characters, no spaces).
+    :param scheme: the authentication scheme written before the token
+        (RFC 9110 section 11.4): ``"Bearer"`` (RFC 6750) by default, or
+        ``"Token"``, ``"Api-Key"``...
     :param origins: the origins (or URLs) the token may be sent to. ``None``
         (the default) means the origin of the client's entry URL.
     :raises halkit.AuthError: if the token is empty or not a valid header value,
-        or an origin is invalid.
+        the scheme is not an RFC 9110 token, or an origin is invalid.
     """
 
-    def __init__(self, token: str, *, origins: Optional[Union[str, Iterable[str]]] = None) -> None:
+    def __init__(
+        self, token: str, *, scheme: str = "Bearer", origins: Optional[Union[str, Iterable[str]]] = None
+    ) -> None:
         super().__init__(origins)
-        self._header = "Bearer " + _check_token(token)
+        if not isinstance(scheme, str) or not _SCHEME.match(scheme):
+            raise AuthError("the auth scheme must be an RFC 9110 token, such as 'Bearer' or 'Token'")
+        self.scheme = scheme
+        self._header = scheme + " " + _check_token(token)
 
     def _sign(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
         r.headers["Authorization"] = self._header
         return r
 
     def __repr__(self) -> str:
-        return f"BearerToken(origins={self._origins_repr()})"
+        scheme = "" if self.scheme == "Bearer" else f"scheme={self.scheme!r}, "
+        return f"BearerToken({scheme}origins={self._origins_repr()})"
 
 
 class OriginScoped(_ScopedAuth):
@@ -294,6 +364,93 @@ class OriginScoped(_ScopedAuth):
         return f"OriginScoped({type(self.auth).__name__}, origins={self._origins_repr()})"
 
 
+class ScopedHeaders(AuthBase):
+    """Keep a client's own headers (``headers=``) on the origins they are meant for.
+
+    A client puts its ``headers=`` on every request; installed as the
+    client's auth (around the real one, ``auth=``), this removes them from a
+    request for any other origin, and from the next hop of a redirect that
+    leaves those origins, exactly as credentials are scoped. An API key given
+    as ``headers={"X-Api-Key": ...}`` then stays home. A header is removed
+    only while it still has the client-level value, so a per-call header of
+    the same name, given for that one request, is left alone.
+
+    The values are checked when the object is made: one that cannot be sent
+    (a line break, a NUL, leading or trailing whitespace, such as a key read
+    from a file with its newline) raises an error that names the header and
+    never shows the value.
+
+    :param headers: the client-level headers, by name.
+    :param origins: where they may go: origins or URLs (by default the API's
+        origins, as for credentials), or ``"*"`` to send them everywhere (the
+        behaviour before halkit scoped them).
+    :param auth: the auth to apply after (normally what :func:`prepare_auth` returned).
+    :raises halkit.HalkitError: a header name or value cannot be sent.
+    :raises halkit.AuthError: an origin is invalid.
+    """
+
+    def __init__(
+        self,
+        headers: Mapping[str, str],
+        origins: Union[str, Iterable[str]],
+        *,
+        auth: Optional[Callable[[requests.PreparedRequest], requests.PreparedRequest]] = None,
+    ) -> None:
+        self.headers: Dict[str, str] = {}
+        for name, value in headers.items():
+            if not isinstance(name, str) or not _SCHEME.match(name):
+                raise HalkitError(f"invalid header name {str(name)[:40]!r}: it must be an RFC 9110 token")
+            if not isinstance(value, str) or not _HEADER_VALUE.match(value):
+                raise HalkitError(
+                    f"the value of header {name!r} cannot be sent: it is not a str, or it has a line break, "
+                    "a NUL, or leading or trailing whitespace (the value is not shown)"
+                )
+            self.headers[name] = value
+        self.everywhere = origins == "*"
+        self._origins = frozenset() if self.everywhere else _normalise_origins(origins)
+        self.auth = auth
+
+    @property
+    def origins(self) -> Optional[Tuple[str, ...]]:
+        """The origins the headers go to, as ``"scheme://host:port"``, sorted; ``None``: everywhere."""
+        if self.everywhere:
+            return None
+        return tuple(sorted(urls.format_origin(o) for o in self._origins))
+
+    def _allows(self, url: Optional[str]) -> bool:
+        return self.everywhere or urls.origin_of(url) in self._origins
+
+    def _strip(self, request: requests.PreparedRequest) -> None:
+        for name, value in self.headers.items():
+            if request.headers.get(name) == value:
+                del request.headers[name]
+
+    def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
+        if not self.everywhere:
+            if self._allows(r.url):
+                r.register_hook("response", self._on_response)  # type: ignore[no-untyped-call]
+            else:
+                self._strip(r)
+        return self.auth(r) if self.auth is not None else r
+
+    def _on_response(self, r: requests.Response, **kwargs: Any) -> requests.Response:
+        request = r.request
+        if r.is_redirect and request is not None and not self._allows(_redirect_target(r)):
+            self._strip(request)
+        return r
+
+    def close(self) -> None:
+        """Close the wrapped auth, if it can be closed."""
+        close = getattr(self.auth, "close", None)
+        if callable(close):
+            close()
+
+    def __repr__(self) -> str:
+        # names only: a header value may be a key
+        where = "'*'" if self.everywhere else repr(list(self.origins or ()))
+        return f"ScopedHeaders({sorted(self.headers)!r}, origins={where}, auth={self.auth!r})"
+
+
 def _check_token(token: object) -> str:
     if not isinstance(token, str) or not token:
         raise AuthError(f"a bearer token must be a non-empty str, not {type(token).__name__}")
@@ -336,8 +493,9 @@ class _Reply:
 class _TokenState:
     """What every copy of one :class:`ClientCredentials` shares."""
 
-    def __init__(self, session: "OAuth2Session") -> None:
+    def __init__(self, session: requests.Session) -> None:
         self.lock = threading.Lock()
+        #: the token endpoint's own session, for copies not bound to a client's
         self.session = session
         self.token: Optional[_Token] = None
         #: a monotonic clock; tests replace it
@@ -407,9 +565,16 @@ class ClientCredentials(_ScopedAuth):
     :param allow_insecure_http: accept an ``http://`` token endpoint on any
         host. The secret then crosses the network in clear text.
     :param verify: TLS verification for the token endpoint, as in requests
-        (``True``, ``False`` or a CA bundle path).
+        (``True``, ``False`` or a CA bundle path); ``None`` (the default): the
+        session's setting (``True`` unless a bound session says otherwise).
     :param cert: a client certificate for the token endpoint, as in requests.
     :param proxies: proxies for the token endpoint, as in requests.
+    :param max_body_size: the largest token response read, in bytes after
+        decompression (1 MiB by default); a larger one raises
+        :class:`halkit.ResponseTooLargeError` as soon as the limit is passed.
+    :param session: the :class:`requests.Session` token requests go through
+        (see :meth:`with_session`; :class:`halkit.Client` binds its own). By
+        default the object uses a session of its own.
     :raises halkit.AuthError: on an invalid configuration (an ``http://``
         token endpoint on another host, an unknown ``auth_method``, ...).
     :raises halkit.UnsafeURLError: if ``token_url`` is not an http(s) URL.
@@ -429,9 +594,11 @@ class ClientCredentials(_ScopedAuth):
         leeway: Optional[float] = None,
         timeout: Union[float, Tuple[float, float]] = 10.0,
         allow_insecure_http: bool = False,
-        verify: Union[bool, str] = True,
+        verify: Union[bool, str, None] = None,
         cert: Optional[Union[str, Tuple[str, str]]] = None,
         proxies: Optional[Mapping[str, str]] = None,
+        max_body_size: int = DEFAULT_TOKEN_BODY_SIZE,
+        session: Optional[requests.Session] = None,
     ) -> None:
         super().__init__(origins)
         self.token_url = _check_token_url(token_url, allow_insecure_http)
@@ -470,26 +637,24 @@ class ClientCredentials(_ScopedAuth):
                     f"invalid extra_params entry {key!r}: keys and values must be str, and not grant_type/scope"
                 )
             form.append((key, value))
+        if isinstance(max_body_size, bool) or not isinstance(max_body_size, int) or max_body_size < 1:
+            raise AuthError("max_body_size must be a positive number of bytes")
         self.password_fields = password_fields
+        self.max_body_size = max_body_size
+        self._client_secret = client_secret
         self._body = urlencode(form)
-        self._secrets = tuple(s for s in {client_secret, *(v for _, v in form if v != client_id)} if len(s) >= 4)
-
-        # authlib (with joserfc and cryptography) is imported here, when OAuth
-        # is first used, not by `import halkit`
-        from authlib.integrations.requests_client import OAuth2Session
-
-        session = OAuth2Session(
-            client_id=client_id,
-            client_secret=client_secret,
-            token_endpoint_auth_method=auth_method,
-            scope=scope,
-        )
-        session.verify = verify
-        session.cert = cert
-        if proxies:
-            session.proxies.update(proxies)
-        self._state = _TokenState(session)
-        session.register_compliance_hook("access_token_response", self._record_response)
+        self._secrets = _secret_forms(client_id, client_secret, [v for _, v in form if v != client_id])
+        #: request options for the token request (None: the session's own)
+        self._send_options: Dict[str, Any] = {
+            k: v for k, v in (("verify", verify), ("cert", cert), ("proxies", dict(proxies or {}) or None)) if v is not None
+        }
+        # authlib (with joserfc and cryptography) is imported when the first
+        # token is requested, not by `import halkit`
+        _oauth_client_class()
+        self._state = _TokenState(requests.Session())
+        #: the session the token request goes through (a client's, or the state's own)
+        self._session: Optional[requests.Session] = session
+        self._on_request: Optional[Callable[[], None]] = None
 
     # -- public API
 
@@ -510,8 +675,26 @@ class ClientCredentials(_ScopedAuth):
         with self._state.lock:
             self._state.token = None
 
+    def with_session(
+        self, session: requests.Session, *, on_request: Optional[Callable[[], None]] = None
+    ) -> ClientCredentials:
+        """Return a copy whose token requests go through ``session``.
+
+        :class:`halkit.Client` binds its own session this way, so the token
+        request sees the client's adapters, mounts, retries, hooks and test
+        doubles (``responses``, ``requests-mock``...). The copy shares the
+        token cache with the original.
+
+        :param session: the :class:`requests.Session` to send token requests with.
+        :param on_request: called once per token request sent (a client's request counter).
+        """
+        clone = copy.copy(self)
+        clone._session = session
+        clone._on_request = on_request
+        return clone
+
     def close(self) -> None:
-        """Close the token endpoint's connection pool. The object stays usable."""
+        """Close the token endpoint's own connection pool (never a bound session). The object stays usable."""
         self._state.session.close()
 
     def __enter__(self) -> ClientCredentials:
@@ -557,8 +740,7 @@ class ClientCredentials(_ScopedAuth):
         # The original request gets the new token too: requests builds the
         # redirect hops of the retried response from it.
         request.headers["Authorization"] = token.header
-        r.content  # noqa: B018 - drain the body so the connection can be reused
-        r.close()
+        _discard(r)
         prep = request.copy()
         if prep._cookies is not None:  # type: ignore[attr-defined]
             extract_cookies_to_jar(prep._cookies, request, r.raw)  # type: ignore[attr-defined,no-untyped-call]
@@ -566,7 +748,10 @@ class ClientCredentials(_ScopedAuth):
         retried: requests.Response = r.connection.send(prep, **kwargs)  # type: ignore[attr-defined]
         retried.history.append(r)
         retried.request = prep
-        return retried
+        # requests runs no hook on this response (it replaces the 401 inside a
+        # hook), and builds a redirect's next hop from the original request,
+        # which now holds the renewed token: scope both here.
+        return self._scope_redirect(retried, also=request)
 
     def _after_retry(self, r: requests.Response, **kwargs: Any) -> requests.Response:
         return self._scope_redirect(r)
@@ -597,7 +782,42 @@ class ClientCredentials(_ScopedAuth):
                 token = state.token = self._request_token()
             return token
 
+    def _read_capped(self, resp: requests.Response) -> requests.Response:
+        """Read the token response's body (decompressed) up to :attr:`max_body_size`; raise past it.
+
+        authlib reads the whole body itself; this runs first (as its
+        ``access_token_response`` compliance hook, on a streamed response)
+        and hands it a response whose body is already in memory.
+        """
+        limit = self.max_body_size
+        where = f"the token endpoint {urls.redact(self.token_url)}"
+        declared = resp.headers.get("Content-Length", "")
+        chunks: List[bytes] = []
+        size = 0
+        try:
+            if declared.isdigit() and int(declared) > limit and resp.request is not None and resp.request.method != "HEAD":
+                raise ResponseTooLargeError(
+                    f"{where} announced a {declared}-byte answer; the limit is {limit} bytes",
+                    limit=limit, url=self.token_url, method="POST",
+                )
+            for chunk in resp.iter_content(_CHUNK):
+                size += len(chunk)
+                if size > limit:
+                    raise ResponseTooLargeError(
+                        f"{where} answered with more than {limit} bytes (after decompression)",
+                        limit=limit, url=self.token_url, method="POST",
+                    )
+                chunks.append(chunk)
+        finally:
+            resp.close()
+        capped = requests.Response()
+        for name in ("status_code", "headers", "url", "reason", "encoding", "history", "request", "elapsed"):
+            setattr(capped, name, getattr(resp, name))
+        capped.raw = io.BytesIO(b"".join(chunks))
+        return capped
+
     def _record_response(self, resp: requests.Response) -> requests.Response:
+        resp = self._read_capped(resp)
         try:
             body = resp.json()
         except ValueError:
@@ -621,17 +841,33 @@ class ClientCredentials(_ScopedAuth):
         where = f"token endpoint {self.token_url}"
         logger.debug("requesting an access token from %s", self.token_url)
         sent_at = state.clock()
-        from authlib.integrations.base_client.errors import OAuthError
-
+        oauth_class = _oauth_client_class()
+        # authlib's generic OAuth 2.0 client, sending through the bound session
+        # (a client's: its adapters, retries, hooks and test doubles see the
+        # token request) or this object's own
+        oauth = oauth_class(
+            self._session if self._session is not None else state.session,
+            client_id=self.client_id,
+            client_secret=self._client_secret,
+            token_endpoint_auth_method=self.auth_method,
+            scope=self.scope,
+        )
+        oauth.register_compliance_hook("access_token_response", self._record_response)
+        if self._on_request is not None:
+            self._on_request()
         try:
-            raw = state.session.fetch_token(
+            raw = oauth.fetch_token(
                 self.token_url,
                 body=self._body,
                 grant_type="client_credentials",
                 timeout=self.timeout,
                 allow_redirects=False,
+                stream=True,  # the body is read, capped, by _record_response
+                **self._send_options,
             )
-        except OAuthError as exc:
+        except ResponseTooLargeError:
+            raise
+        except oauth_class.oauth_error_class as exc:
             error = self._redact(exc.error) if isinstance(exc.error, str) else None
             description = (
                 self._redact(exc.description) if isinstance(exc.description, str) and exc.description else None
@@ -656,9 +892,9 @@ class ClientCredentials(_ScopedAuth):
             # authlib: a body that is not a JSON object, or an unusable expires_in.
             # The ValueError's text may quote the request body, so it is not chained.
             raise self._bad_response(where) from None
-        return self._parse(raw, sent_at, where)
+        return self._parse(raw, sent_at, where, oauth)
 
-    def _parse(self, raw: object, sent_at: float, where: str) -> _Token:
+    def _parse(self, raw: object, sent_at: float, where: str, oauth: Any) -> _Token:
         last = self._state.last_response
         if not isinstance(raw, dict) or (last is not None and not 200 <= last.status < 300):
             raise self._bad_response(where)
@@ -673,7 +909,7 @@ class ClientCredentials(_ScopedAuth):
             _check_token(access_token)
             # authlib signs the request: "Authorization: Bearer <token>", whatever the case of token_type.
             headers: Dict[str, str] = {}
-            _, headers, _ = self._state.session.token_auth.prepare("", headers, "")
+            _, headers, _ = oauth.token_auth.prepare("", headers, "")
             header = headers["Authorization"]
         except (AuthError, KeyError, TypeError):
             raise AuthError(f"{where} issued an access_token that cannot be sent as a bearer header") from None
@@ -770,10 +1006,53 @@ def _check_token_url(url: object, allow_insecure_http: bool) -> str:
     return url
 
 
+@functools.cache
+def _oauth_client_class() -> Any:
+    """authlib's generic :class:`~authlib.oauth2.client.OAuth2Client` with its requests integration's parts.
+
+    ``OAuth2Session`` is the same thing glued to its own :class:`requests.Session`;
+    this one sends through whatever session it is given. Imported on first
+    use: authlib pulls in joserfc and cryptography.
+    """
+    from authlib.integrations.base_client.errors import OAuthError
+    from authlib.integrations.requests_client import OAuth2Auth, OAuth2Session
+    from authlib.integrations.requests_client.oauth2_session import OAuth2ClientAuth
+    from authlib.oauth2.client import OAuth2Client
+
+    class _OAuth2Client(OAuth2Client):  # type: ignore[misc]
+        client_auth_class = OAuth2ClientAuth
+        token_auth_class = OAuth2Auth
+        oauth_error_class = OAuthError
+        SESSION_REQUEST_PARAMS = OAuth2Session.SESSION_REQUEST_PARAMS
+
+    return _OAuth2Client
+
+
+def _secret_forms(client_id: str, client_secret: str, others: Iterable[str]) -> Tuple[str, ...]:
+    """Every form in which a server could echo the secrets back: as given, URL-encoded, in a Basic header."""
+    forms: Set[str] = set()
+    for secret in (client_secret, *others):
+        forms.update((secret, quote(secret, safe=""), quote_plus(secret)))
+    for charset in ("latin-1", "utf-8"):
+        try:
+            pair = f"{client_id}:{client_secret}".encode(charset)
+        except UnicodeEncodeError:
+            continue
+        forms.add(base64.b64encode(pair).decode("ascii"))
+    # longest first, so that a secret inside another form is not half-replaced
+    return tuple(sorted((f for f in forms if len(f) >= 4), key=len, reverse=True))
+
+
 # --------------------------------------------------------------------------- the client seam
 
 
-def prepare_auth(auth: AuthLike, origins: Iterable[str]) -> Optional[AuthBase]:
+def prepare_auth(
+    auth: AuthLike,
+    origins: Iterable[str],
+    *,
+    session: Optional[requests.Session] = None,
+    on_token_request: Optional[Callable[[], None]] = None,
+) -> Optional[AuthBase]:
     """Turn a ``halkit.Client(auth=...)`` value into an origin-scoped requests auth.
 
     ============================== ==============================================
@@ -791,9 +1070,19 @@ def prepare_auth(auth: AuthLike, origins: Iterable[str]) -> Optional[AuthBase]:
     :param auth: what the user passed.
     :param origins: the default allow-list: origins (``"https://host:port"``)
         or URLs, normally just the client's entry URL.
+    :param session: the client's session: a :class:`ClientCredentials`
+        sends its token requests through it (:meth:`ClientCredentials.with_session`).
+    :param on_token_request: called once per token request (the client's request counter).
     :returns: an auth to pass to every request (``session.request(..., auth=...)``).
     :raises halkit.AuthError: for an unsupported ``auth`` value or an invalid origin.
     """
+    result = _scoped(auth, origins)
+    if session is not None and isinstance(result, ClientCredentials):
+        result = result.with_session(session, on_request=on_token_request)
+    return result
+
+
+def _scoped(auth: AuthLike, origins: Iterable[str]) -> Optional[AuthBase]:
     if auth is None:
         return None
     if isinstance(auth, str):

@@ -11,7 +11,7 @@ form-encoded for ``application/x-www-form-urlencoded``, as JSON otherwise.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional
+from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Type
 
 from . import uri
 from .exceptions import FormError, HalFormatError, HalkitError
@@ -265,7 +265,9 @@ def build_templates(
     if not isinstance(raw, Mapping):
         raise HalFormatError("'_templates' must be an object", pointer)
     out: Dict[str, Template] = {}
+    # a navigator may ask for its own Template subclass (the async twin's awaitable submit)
+    template_class: Type[Template] = getattr(navigator, "template_class", Template)
     keys = sorted(raw, key=lambda k: k != "default")
     for key in keys:
-        out[key] = Template(key, raw[key], f"{pointer}/{key}", base=base, url=url, navigator=navigator)
+        out[key] = template_class(key, raw[key], f"{pointer}/{key}", base=base, url=url, navigator=navigator)
     return out

@@ -16,6 +16,7 @@ from typing import (
     List,
     Optional,
     Tuple,
+    Type,
 )
 
 from . import uri
@@ -399,6 +400,8 @@ def build_links(
         return Links({}, frozenset(), parent_curies)
     if not isinstance(raw, Mapping):
         raise HalFormatError("'_links' must be an object", pointer)
+    # a navigator may ask for its own Link subclass (the async twin's awaitable links)
+    link_class: Type[Link] = getattr(navigator, "link_class", Link)
     links: Dict[str, List[Link]] = {}
     arrays = set()
     curies: Dict[str, str] = dict(parent_curies)
@@ -419,7 +422,7 @@ def build_links(
                     "a link object needs a string 'href'" if "href" not in obj else "'href' must be a string",
                     obj_ptr if "href" not in obj else f"{obj_ptr}/href",
                 )
-            built.append(Link(rel, obj, base=base, navigator=navigator, source=source))
+            built.append(link_class(rel, obj, base=base, navigator=navigator, source=source))
         links[rel] = built
         if is_array:
             arrays.add(rel)

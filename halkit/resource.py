@@ -307,7 +307,8 @@ class Resource:
         # without a self link it has no URL (never the parent's, which a PUT
         # or DELETE on the child would otherwise go to).
         scope = self._scope
-        return Resource(doc, navigator=scope.nav, type=child_type, strict=scope.strict, _pointer=pointer, _parent=scope)
+        # type(self): an async twin's embedded resources are async resources too
+        return type(self)(doc, navigator=scope.nav, type=child_type, strict=scope.strict, _pointer=pointer, _parent=scope)
 
     def embedded(self, rel: str) -> List["Resource"]:
         """The embedded resources for ``rel`` (a list, whether the document had one or an array).

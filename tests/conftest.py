@@ -20,6 +20,8 @@ try:
 except ImportError:  # pragma: no cover
     pass
 
+pytest_plugins = ["pytester"]
+
 _counter = itertools.count()
 
 

@@ -30,7 +30,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable, Dict, List, Optional, Tuple
 from urllib.parse import parse_qs, unquote, urlsplit
 
-__all__ = ["OAuthServer", "FakeClock", "TokenRequest", "ApiRequest"]
+__all__ = ["OAuthServer", "FakeClock", "TokenRequest", "ApiRequest", "HostileServer", "SeenRequest"]
 
 
 class FakeClock:
@@ -296,3 +296,88 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(*self.app.handle_api(self))
         else:
             self._send(404, {"Content-Type": "text/plain"}, b"not found")
+
+
+# --------------------------------------------------------------------------- a scriptable hostile server
+
+
+@dataclass
+class SeenRequest:
+    method: str
+    path: str
+    headers: Dict[str, str]
+    body: bytes
+
+
+#: What a hostile handler answers: status, headers, and the body as bytes or an iterable of chunks.
+Answer = Tuple[int, Dict[str, str], Any]
+
+
+class HostileServer:
+    """A loopback HTTP/1.1 server whose every answer comes from ``handler(server, request)``.
+
+    The body may be an iterable of chunks, written one by one (so a huge body
+    costs the server no memory); :attr:`bytes_sent` counts what reached the
+    socket before the client hung up. ``host``/``port`` choose the address
+    (``port=80`` on a random ``127.x.y.z`` plays a default-port origin).
+    """
+
+    def __init__(
+        self, handler: Callable[["HostileServer", SeenRequest], Answer], host: str = "127.0.0.1", port: int = 0
+    ) -> None:
+        self.handler = handler
+        self.requests: List[SeenRequest] = []
+        self.bytes_sent = 0
+        self._lock = threading.Lock()
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            timeout = 10
+
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+                pass
+
+            def _serve(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                seen = SeenRequest(self.command, self.path, dict(self.headers.items()), body)
+                with outer._lock:
+                    outer.requests.append(seen)
+                status, headers, payload = outer.handler(outer, seen)
+                self.send_response(status)
+                chunks = [payload] if isinstance(payload, bytes) else payload
+                if isinstance(payload, bytes) and "Content-Length" not in headers:
+                    headers = {**headers, "Content-Length": str(len(payload))}
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.end_headers()
+                try:
+                    for chunk in chunks:
+                        self.wfile.write(chunk)
+                        with outer._lock:
+                            outer.bytes_sent += len(chunk)
+                except (BrokenPipeError, ConnectionResetError):
+                    self.close_connection = True
+
+            do_GET = do_POST = do_HEAD = _serve  # noqa: N815
+
+        self._httpd = _Server((host, port), Handler)
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
+
+    def __enter__(self) -> "HostileServer":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        self._thread.join()
+
+    @property
+    def origin(self) -> str:
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host}" + ("" if port == 80 else f":{port}")
+
+    def url(self, path: str) -> str:
+        return self.origin + path

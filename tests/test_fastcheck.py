@@ -473,3 +473,20 @@ def test_fast_checks_compile_once_per_type_across_threads() -> None:
     assert first is not None and list(p._fast_checks) == ["user"]  # noqa: SLF001
     p.validate(user, "user")
     assert p._fast_checks["user"] is first  # noqa: SLF001
+
+
+def _inferred_by_ranking(document: Any) -> List[str]:
+    """infer_types as it was defined: from the full ranking of every type."""
+    ranked = CK.rank_types(document)
+    best = ranked[0][2]
+    top = [(name, violations) for name, violations, score in ranked if score == best]
+    valid = [name for name, violations in top if not violations]
+    return valid if valid else [name for name, _ in top]
+
+
+def test_infer_types_agrees_with_the_full_ranking() -> None:
+    cases = [(name, document) for name, (document, _) in DOCS.items()]
+    cases += [(label, document) for label, document, _ in _every_single_mutation()[::7]]
+    assert len(cases) > 250
+    for label, document in cases:
+        assert CK.infer_types(document) == _inferred_by_ranking(document), label

@@ -1,9 +1,8 @@
-"""halkit.registry: loading, broken profiles, the registry, validation modes, clients."""
+"""halkit.registry.hal_profile: validation, inference, the rules a client applies, undocumented names, layering."""
 
 from __future__ import annotations
 
 import ast
-import importlib.metadata
 import json
 import pathlib
 import subprocess
@@ -14,294 +13,85 @@ from types import MappingProxyType
 from typing import Any, Dict, Iterator, List
 
 import pytest
+from profile_files import COMMON, manifest, write_mini
 
 import halkit
 from halkit import registry
-from halkit.registry import Profile, ProfileRegistry, Violation, discovery, profile, profiles
-from halkit.violations import format_checker, is_rfc3339_date_time
+from halkit.registry import Profile, Violation, profile
 
 from oauth_server import OAuthServer
-
-BASE = "https://example.test/profiles/mini/"
-
-
-def manifest(**changes: Any) -> Dict[str, Any]:
-    data: Dict[str, Any] = {
-        "name": "mini",
-        "base_uri": BASE,
-        "entry": {"type": "root", "environments": {"local": {"entry_url": "http://127.0.0.1/api"}}},
-        "types": {
-            "root": {"links": {"self": {"required": True, "target": "root"}, "things": {"target": "thing-list"}}},
-            "thing": {
-                "schema": "thing.json",
-                "links": {
-                    "self": {"required": True, "methods": ["GET", "DELETE"], "target": "thing"},
-                    "search": {"templated": True, "variables": ["q"], "target": "thing-list"},
-                },
-            },
-            "thing-list": {
-                "links": {"self": {"required": True}},
-                "embedded": {"things": {"type": "thing", "array": True}},
-            },
-        },
-    }
-    data.update(changes)
-    return data
-
-
-THING = {
-    "$schema": "https://json-schema.org/draft/2020-12/schema",
-    "$id": BASE + "thing.json",
-    "type": "object",
-    "required": ["id"],
-    "properties": {"id": {"$ref": "common.json#/$defs/id"}, "label": {"type": "string"}},
-}
-COMMON = {
-    "$schema": "https://json-schema.org/draft/2020-12/schema",
-    "$id": BASE + "common.json",
-    "$defs": {"id": {"type": "integer", "format": "int64"}},
-}
-
-
-def write_profile(folder: pathlib.Path, files: Dict[str, Any]) -> pathlib.Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, content in files.items():
-        text = content if isinstance(content, str) else json.dumps(content)
-        (folder / name).write_text(text, encoding="utf-8")
-    return folder
 
 
 @pytest.fixture
 def mini(tmp_path: pathlib.Path) -> pathlib.Path:
-    return write_profile(tmp_path / "mini", {"profile.json": manifest(), "thing.json": THING, "common.json": COMMON})
+    return write_mini(tmp_path)
 
 
-# -- finding profiles ---------------------------------------------------------
+# -- undocumented names ---------------------------------------------------------
 
 
-def test_installed_profiles() -> None:
-    assert "chatkitty" in profiles()
-    assert profile("chatkitty") is profile("chatkitty")  # cached
-    assert profile("chatkitty").name == "chatkitty"
+def test_undocumented_names_with_did_you_mean() -> None:
+    ck = profile("chatkitty")
+    user = {
+        "id": 1,
+        "name": "jane",
+        "displayname": "Jane",
+        "_links": {
+            "self": {"href": "/u/1"},
+            "channels": {"href": "/u/1/c"},
+            "chanels": {"href": "/u/1/c"},
+            "application": {"href": "/a"},
+            "curies": [{"name": "ck", "href": "/rels/{rel}", "templated": True}],
+        },
+    }
+    found = ck.undocumented(user, "user")
+    assert [(v.pointer, v.rule) for v in found] == [
+        ("/_links/chanels", "undocumented"),
+        ("/displayname", "undocumented"),
+    ]
+    assert "link relation 'chanels' is not documented; did you mean 'channels'?" in found[0].message
+    assert "property 'displayname' is not documented; did you mean 'displayName'?" in found[1].message
+    assert ck.validate(user, "user") == []  # off by default
+    assert [v.pointer for v in ck.validate(user, "user", undocumented=True)] == ["/_links/chanels", "/displayname"]
 
 
-def test_unknown_name_lists_the_installed_profiles() -> None:
-    with pytest.raises(halkit.ProfileNotFoundError, match="unknown profile 'nope'.*chatkitty") as info:
-        profile("nope")
-    assert isinstance(info.value, LookupError) and isinstance(info.value, halkit.ProfileError)
+def test_undocumented_names_in_embedded_resources_by_their_types() -> None:
+    ck = profile("chatkitty")
+    page = {
+        "page": {"size": 1, "totalElements": 1, "totalPages": 1, "number": 0},
+        "_links": {"self": {"href": "/u"}},
+        "_embedded": {
+            "users": [{"id": 1, "name": "n", "displayName": "d", "colour": "red", "_links": {}}],
+            "usrs": [],
+        },
+    }
+    found = [(v.pointer, v.type) for v in ck.undocumented(page, "user-page")]
+    assert found == [("/_embedded/users/0/colour", "user"), ("/_embedded/usrs", "user-page")]
+    assert "did you mean 'users'?" in ck.undocumented(page, "user-page")[1].message
 
 
-def test_load_from_a_directory(mini: pathlib.Path) -> None:
-    loaded = profile(str(mini))
-    assert loaded.name == "mini" and loaded.types == ["root", "thing", "thing-list"]
-    assert profile(mini) is loaded  # PathLike, cached by path
-    assert profile(str(mini / "profile.json")) is loaded
-    assert Profile.from_directory(mini).types == loaded.types
+def test_undocumented_skips_types_without_a_closed_list_of_properties(tmp_path: pathlib.Path) -> None:
+    data = manifest()
+    data["types"]["thing"]["schema"] = {"type": "object", "additionalProperties": {"type": "integer"}}
+    p = Profile.from_data(data, {"common.json": COMMON})
+    assert p.undocumented({"a": 1, "b": 2, "_links": {"self": {"href": "/"}}}, "thing") == []
+    assert [v.pointer for v in p.undocumented({"anything": 1, "_links": {"slef": {"href": "/"}}}, "root")] == [
+        "/_links/slef"
+    ]  # no schema: properties unknown, rels still checked
 
 
-def test_missing_directory(tmp_path: pathlib.Path) -> None:
-    with pytest.raises(halkit.ProfileNotFoundError, match="no such profile directory"):
-        profile(str(tmp_path / "absent"))
-    with pytest.raises(halkit.ProfileNotFoundError, match="no profile.json"):
-        profile(str(tmp_path))
-
-
-def test_registry_is_immutable(mini: pathlib.Path) -> None:
-    base = ProfileRegistry.discover()
-    extended = base.with_profile(Profile.from_directory(mini))
-    assert "mini" in extended and "mini" not in base
-    assert extended.names() == sorted([*base.names(), "mini"])
-    assert extended.get("mini").name == "mini"
-    assert len(extended) == len(base) + 1 and list(extended) == extended.names()
-
-
-class _FakeEntryPoint(importlib.metadata.EntryPoint):
-    pass
-
-
-@pytest.fixture
-def plugin(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[List[Any]]:
-    """A package on sys.path shipping a profile, and entry points naming it."""
-    package = tmp_path / "site" / "acme_halkit"
-    write_profile(
-        package, {"__init__.py": "", "profile.json": manifest(name="acme"), "thing.json": THING, "common.json": COMMON}
-    )
-    write_profile(tmp_path / "site", {"acme_paths.py": f"FOLDER = {str(package)!r}\nBROKEN = 42\n"})
-    monkeypatch.syspath_prepend(str(tmp_path / "site"))
-    points: List[Any] = []
-    monkeypatch.setattr(
-        discovery, "_entry_points", lambda group: list(points) if group == registry.ENTRY_POINT_GROUP else []
-    )
-    yield points
-    for name in ("acme_halkit", "acme_paths"):
-        sys.modules.pop(name, None)
-
-
-def ep(name: str, value: str) -> importlib.metadata.EntryPoint:
-    return importlib.metadata.EntryPoint(name=name, value=value, group=registry.ENTRY_POINT_GROUP)
-
-
-def test_entry_point_to_a_package(plugin: List[Any]) -> None:
-    plugin.append(ep("acme", "acme_halkit"))
-    found = ProfileRegistry.discover()
-    assert "acme" in found.names() and "chatkitty" in found.names()
-    assert found.get("acme").name == "acme"
-
-
-def test_entry_point_to_a_path(plugin: List[Any]) -> None:
-    plugin.append(ep("acme", "acme_paths:FOLDER"))
-    assert ProfileRegistry.discover().get("acme").types == ["root", "thing", "thing-list"]
-
-
-def test_default_registry_refresh(plugin: List[Any]) -> None:
-    plugin.append(ep("acme", "acme_halkit"))
-    try:
-        assert "acme" in registry.default_registry(refresh=True).names()
-        assert "acme" in profiles()
-    finally:
-        plugin.clear()
-        registry.default_registry(refresh=True)
-    assert "acme" not in profiles()
-
-
-def test_shipped_profiles_win_over_entry_points(plugin: List[Any]) -> None:
-    plugin.append(ep("chatkitty", "acme_halkit"))
-    assert ProfileRegistry.discover().get("chatkitty").name == "chatkitty"
-
-
-@pytest.mark.parametrize(
-    ("value", "message"),
-    [
-        ("acme_halkit", "names the profile 'acme', but it is registered as 'other'"),
-        ("acme_paths:BROKEN", "resolves to int"),
-        ("no_such_module_xyz", "cannot be loaded"),
-    ],
-)
-def test_broken_entry_points(plugin: List[Any], value: str, message: str) -> None:
-    plugin.append(ep("other", value))
-    with pytest.raises(halkit.ProfileError, match=message):
-        ProfileRegistry.discover().get("other")
-
-
-# -- broken profiles ----------------------------------------------------------
-
-
-def broken(tmp_path: pathlib.Path, **files: Any) -> str:
-    contents: Dict[str, Any] = {"profile.json": manifest(), "thing.json": THING, "common.json": COMMON}
-    for name, content in files.items():
-        key = name.replace("_json", ".json")
-        if content is None:
-            contents.pop(key, None)
-        else:
-            contents[key] = content
-    folder = write_profile(tmp_path / "broken", contents)
-    with pytest.raises(halkit.ProfileError) as info:
-        Profile.from_directory(folder)
-    return str(info.value)
-
-
-def test_invalid_json_manifest(tmp_path: pathlib.Path) -> None:
-    message = broken(tmp_path, profile_json='{"name": "mini",\n  oops}')
-    assert "broken/profile.json: invalid JSON" in message and "line 2" in message
-
-
-def test_invalid_json_schema_file(tmp_path: pathlib.Path) -> None:
-    message = broken(tmp_path, thing_json="{")
-    assert "broken/thing.json: invalid JSON" in message
-
-
-def test_manifest_breaking_the_meta_schema(tmp_path: pathlib.Path) -> None:
-    bad = manifest()
-    bad["types"]["thing"]["links"]["self"]["methods"] = ["FETCH"]
-    bad["colour"] = "blue"
-    message = broken(tmp_path, profile_json=bad)
-    assert "broken/profile.json: not a valid profile manifest" in message
-    assert "/types/thing/links/self/methods/0" in message and "'FETCH'" in message
-    assert "colour" in message
-
-
-def test_schema_file_breaking_the_2020_12_meta_schema(tmp_path: pathlib.Path) -> None:
-    message = broken(tmp_path, thing_json={**THING, "required": "id"})
-    assert "broken/thing.json: not a valid JSON Schema 2020-12 document" in message and "/required" in message
-
-
-def test_dangling_ref_in_a_schema_file(tmp_path: pathlib.Path) -> None:
-    thing = json.loads(json.dumps(THING))
-    thing["properties"]["id"] = {"$ref": "common.json#/$defs/identifier"}
-    message = broken(tmp_path, thing_json=thing)
-    assert "broken/thing.json: at /properties/id/$ref" in message and "common.json#/$defs/identifier" in message
-    assert "does not resolve" in message
-
-
-def test_ref_to_a_missing_file(tmp_path: pathlib.Path) -> None:
-    message = broken(tmp_path, common_json=None)
-    assert "broken/thing.json" in message and "nothing has the URI" in message
-
-
-def test_dangling_type_schema(tmp_path: pathlib.Path) -> None:
-    bad = manifest()
-    bad["types"]["thing"]["schema"] = "thing.json#/$defs/nothing"
-    message = broken(tmp_path, profile_json=bad)
-    assert "broken/profile.json: at /types/thing/schema" in message
-
-
-@pytest.mark.parametrize(
-    ("change", "expected"),
-    [
-        (lambda m: m["types"]["root"]["links"]["things"].update(target="widgets"), "'widgets' is not a declared type"),
-        (lambda m: m["entry"].update(type="nothing"), "the entry type 'nothing' is not a declared type"),
-        (lambda m: m["entry"].update(default_environment="prod"), "'prod' is not one of the environments"),
-        (
-            lambda m: m["types"]["thing-list"]["embedded"]["things"].update(type="gizmo"),
-            "'gizmo' is not a declared type",
-        ),
-        (
-            lambda m: m["types"]["thing"]["links"]["self"].update(responses={"POST": "thing"}),
-            "POST is not one of the rel's methods",
-        ),
-        (lambda m: m.update(auth={"type": "oauth2-client-credentials"}), "oauth2 needs a token_url"),
-    ],
-)
-def test_inconsistent_manifests(tmp_path: pathlib.Path, change: Any, expected: str) -> None:
-    bad = manifest()
-    change(bad)
-    assert expected in broken(tmp_path, profile_json=bad)
-
-
-@pytest.mark.parametrize(
-    ("schema", "expected"),
-    [
-        ({k: v for k, v in THING.items() if k != "$id"}, "needs an absolute $id"),
-        ({**THING, "$schema": "http://json-schema.org/draft-07/schema#"}, "profiles use JSON Schema 2020-12"),
-        ({**COMMON}, "is also the $id of"),
-        ([1, 2], "must hold a JSON object"),
-    ],
-)
-def test_bad_schema_files(tmp_path: pathlib.Path, schema: Any, expected: str) -> None:
-    assert expected in broken(tmp_path, thing_json=schema)
-
-
-def test_a_broken_profile_is_an_invalid_profile_error_naming_file_and_pointer(tmp_path: pathlib.Path) -> None:
-    bad = manifest()
-    bad["types"]["thing"]["links"]["self"]["methods"] = ["FETCH"]
-    folder = write_profile(tmp_path / "broken", {"profile.json": bad, "thing.json": THING, "common.json": COMMON})
-    with pytest.raises(halkit.InvalidProfileError) as info:
-        Profile.from_directory(folder)
-    error = info.value
-    assert isinstance(error, halkit.ProfileError) and not isinstance(error, halkit.ProfileViolationError)
-    assert error.file is not None and error.file.endswith("broken/profile.json")
-    assert error.pointer == "/types/thing/links/self/methods/0"
-    assert error.problems and error.problems[0].startswith("at /types/thing/links/self/methods/0: ")
-    thing = json.loads(json.dumps(THING))
-    thing["properties"]["id"] = {"$ref": "common.json#/$defs/identifier"}
-    folder = write_profile(tmp_path / "dangling", {"profile.json": manifest(), "thing.json": thing, "common.json": COMMON})
-    with pytest.raises(halkit.InvalidProfileError) as info:
-        Profile.from_directory(folder)
-    assert info.value.file is not None and info.value.file.endswith("dangling/thing.json")
-    assert info.value.pointer == "/properties/id/$ref"
-    with pytest.raises(halkit.InvalidProfileError) as info:
-        Profile.from_directory(write_profile(tmp_path / "json", {"profile.json": "{"}))
-    assert info.value.file is not None and info.value.file.endswith("json/profile.json") and info.value.pointer is None
+def test_undocumented_names_only_ever_warn() -> None:
+    ck = profile("chatkitty")
+    token = {"token": "t", "tokn": "u"}
+    assert ck.enforce(token, "user-token") == []  # off by default
+    with pytest.warns(halkit.ProfileWarning, match="'tokn' is not documented; did you mean 'token'"):
+        found = ck.enforce(token, "user-token", "strict", undocumented=True)  # strict, yet only a warning
+    assert [v.rule for v in found] == ["undocumented"]
+    with pytest.raises(halkit.ProfileViolationError) as info:
+        with pytest.warns(halkit.ProfileWarning):
+            ck.enforce({"token": 1, "tokn": "u"}, "user-token", "strict", undocumented=True)
+    assert [v.rule for v in info.value.violations] == ["property-type"]  # the error lists only errors
+    assert ck.enforce(token, "user-token", "off", undocumented=True) == []
 
 
 # -- validating ---------------------------------------------------------------
@@ -346,13 +136,6 @@ def test_documents_that_are_not_objects() -> None:
     assert violations == [Violation("", "document-type", "user: expected a JSON object, got an array", "user")]
     assert str(violations[0]) == "/: user: expected a JSON object, got an array [document-type]"
 
-
-def test_violation_is_frozen_and_serialisable() -> None:
-    violation = Violation("/a", "enum", "x.a: bad", "x")
-    with pytest.raises(AttributeError):
-        violation.rule = "other"  # type: ignore[misc]
-    assert violation.to_dict() == {"pointer": "/a", "rule": "enum", "message": "x.a: bad", "type": "x"}
-    assert json.dumps(violation.to_dict())
 
 
 def test_pointers_escape_slash_and_tilde(mini: pathlib.Path) -> None:
@@ -498,15 +281,6 @@ def test_check_method_always_allows_head_and_options_and_documented_methods(vali
         ck.check_method("application", "users", "GET", "loud")
 
 
-def test_auth_spec_gives_generic_client_credentials_options() -> None:
-    options = profile("chatkitty").auth.client_credentials_options("acme", "s3cret")
-    assert options == {
-        "scope": None,
-        "auth_method": "client_secret_basic",
-        "extra_params": {"username": "acme", "password": "s3cret"},
-    }
-    assert registry.AuthSpec().client_credentials_options("a", "b")["extra_params"] is None
-
 
 # -- layering ------------------------------------------------------------------
 
@@ -550,34 +324,6 @@ def test_no_generic_module_names_chatkitty() -> None:
         assert "chatkitty" not in ast.unparse(tree).lower(), path.name
 
 
-# -- format checks ------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("value", "ok"),
-    [
-        ("1985-04-12T23:20:50.52Z", True),
-        ("1996-12-19T16:39:57-08:00", True),
-        ("1990-12-31T23:59:60Z", True),
-        ("2020-09-08t12:00:00z", True),
-        ("2021-02-29T00:00:00Z", False),
-        ("2020-09-08T12:60:00Z", False),
-        ("2020-09-08T12:00:00+24:00", False),
-        ("2020-09-08", False),
-        ("", False),
-    ],
-)
-def test_rfc3339(value: str, ok: bool) -> None:
-    assert is_rfc3339_date_time(value) is ok
-
-
-def test_format_checker_ignores_other_types_and_formats() -> None:
-    checker = format_checker()
-    assert checker.conforms(12, "date-time") and checker.conforms("x", "int64")
-    assert checker.conforms("not an email", "email")
-    assert not checker.conforms(2**31, "int32") and checker.conforms(2**31 - 1, "int32")
-    assert checker.conforms(True, "int64")
-
 
 # -- clients ------------------------------------------------------------------
 
@@ -614,3 +360,4 @@ def test_client_defaults_and_errors() -> None:
         halkit.Client.from_profile(ck, "a", "b", environment="qa")
     with pytest.raises(halkit.ProfileError, match="both client_id and client_secret"):
         halkit.Client.from_profile(ck, "a")
+

@@ -152,7 +152,9 @@ def test_a_401_body_is_capped_before_the_token_renewal(server: TestServer, prefi
                     retries=0)
     peak, error = peak_memory(client.root)
     auth.close()
-    assert isinstance(error, halkit.ResponseTooLargeError), repr(error)
+    # the auth drains at most a little of the 401's body, renews, and the retry succeeds
+    assert error is None, repr(error)
+    assert issued == ["t1", "t2"]
     assert peak < 8 * MiB, f"peak {peak / MiB:.1f} MiB under a 1 MiB cap"
 
 

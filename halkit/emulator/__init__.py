@@ -11,6 +11,7 @@ classes. Tests, benchmarks and the ``halkit emulate chatkitty`` command use it::
         emu.entry_url        # http://127.0.0.1:PORT/v1
         emu.token_url        # http://127.0.0.1:PORT/oauth/token
         emu.client_id, emu.client_secret      # "acme", "acmesecret"
+        client = emu.client()                 # a ready halkit.Client (chatkitty profile)
         emu.faults.status(503, path=r"/users$")  # fault injection
         emu.stats.api_requests                # counters
 
@@ -19,7 +20,11 @@ Documented behaviour
 
 The seed (June 2020 docs) and the later v1 docs (Sept 2020) are followed where
 they speak. Where they are silent, the emulator chooses the standard
-behaviour; those choices are marked *(choice)*.
+behaviour; those choices are marked *(choice)*. The departures from the docs
+that were decided from the sources (creates answering 200, DIRECT channels'
+members, POST on the application's messages, 410, the HEAD routes, the shape
+of injected 401/403) are explained, with their sources, in
+``profiles/chatkitty/README.md``.
 
 **Authentication.** ``POST /oauth/token`` with ``grant_type=client_credentials``;
 client authentication by HTTP Basic (``client_secret_basic``) or by
@@ -37,10 +42,11 @@ section 5.2 *(choice)*:
 - an unknown grant type: ``400 unsupported_grant_type``;
 - no ``grant_type``, a repeated parameter, or a body that is not a form:
   ``400 invalid_request``;
-- any method but POST: ``405`` with ``Allow: POST``;
-- served on a host that is not loopback, plain-http token requests are refused
-  by authlib (``400 insecure_transport``) unless ``AUTHLIB_INSECURE_TRANSPORT=1``
-  is set (binding ``0.0.0.0`` is fine: hrefs then use ``127.0.0.1``).
+- any method but POST: ``405`` with ``Allow: POST``.
+
+The token endpoint answers over plain http whatever name it is reached by
+(authlib refuses that for hosts other than loopback; the emulator only speaks
+http, and serving a container or another machine is its point).
 
 Every other route lives under ``/v1`` and needs ``Authorization: Bearer
 <token>`` with a token that is known and unexpired *(choice, RFC 6750)*:
@@ -59,7 +65,10 @@ token answers 401, not 404.
 **Other errors** have the later API's body ``{"error", "message",
 "timestamp"}`` and ``Content-Type: application/json;charset=UTF-8``:
 
-- unknown path or id: ``404 ResourceNotFoundError``;
+- unknown path or id: ``404 ResourceNotFoundError``; a deleted user,
+  channel, message or credential: ``410 ResourceGoneError`` (the docs' table);
+- an id in the path (or an integer in the query) of more than 19 digits,
+  JSON nested too deeply, a malformed body framing: ``400``;
 - a method the route does not have: ``405 MethodNotAllowedError`` with an
   ``Allow`` header (``HEAD`` is served wherever ``GET`` is);
 - an ``Accept`` header that admits neither JSON nor HAL: ``406``;
@@ -69,7 +78,10 @@ token answers 401, not 404.
   documented status table).
 
 **Resources.** HAL answers are ``application/hal+json;charset=UTF-8``, with
-absolute hrefs that start with the emulator's own base URL. Property names are
+absolute hrefs under ``http://`` and the ``Host`` the request was sent to (so
+``localhost``, ``127.0.0.1``, a container name all work; without a ``Host``
+header, the bound address; with ``public_url``, always that URL). A ``Host``
+that is not ``host[:port]`` is a 400. Property names are
 the docs' (camelCase); ids are integers; timestamps are ISO 8601 UTC with
 milliseconds and ``Z``; blank fields are omitted, never ``null`` (``isGuest``
 and ``isSandbox`` appear only when true).
@@ -84,8 +96,10 @@ and ``isSandbox`` appear only when true).
 - ``GET /v1/organizations/52``: only a ``self`` link (no properties are documented).
 - Users: ``GET users`` (offset page embedding ``users``; ``name`` finds the one
   user with exactly that name), ``POST users`` ``{"name", "displayName"?,
-  "isGuest"?}`` answers **201 Created** with a ``Location`` header and the User
-  *(choice: the docs say only "returns the user")*; ``displayName`` defaults to
+  "isGuest"?}`` answers **200** with the User, as the OpenAPI files document
+  (``created_status=201``: **201 Created** with a ``Location`` header; this
+  holds for every create below); ``HEAD users?name=`` is 404 for an unknown
+  name; ``displayName`` defaults to
   the name; a taken name is a ``400 ClientError`` *(choice: 409 is not in the
   documented table)*. ``GET``/``PUT``/``DELETE`` a user: PUT changes only
   ``displayName`` and ``isGuest`` (other fields are ignored) and returns the
@@ -93,7 +107,7 @@ and ``isSandbox`` appear only when true).
   ``channels``, ``tokens``, ``application``.
 - A user's ``channels``: an offset page of the channels the user has joined or
   can join (its channels plus every PUBLIC and OPEN channel).
-- A user's ``tokens``: ``POST`` (body ``{}`` or empty) answers ``201`` with
+- A user's ``tokens``: ``POST`` (body ``{}`` or empty) answers with
   ``{"token": "<uuid>"}``; at most **10** per user, the eleventh is a ``400
   ClientError`` *(choice)*. ``GET`` is an offset page embedding ``tokens``.
 - Channels: types ``PUBLIC``, ``PRIVATE``, ``DIRECT`` and ``OPEN`` (the 2020
@@ -104,24 +118,26 @@ and ``isSandbox`` appear only when true).
   channel needs 2 to 10 distinct members, and posting the same member set
   again returns the existing channel with ``200`` instead of ``201``. Channels
   carry ``id``, ``type``, ``name`` and ``createdTime``; links ``self``,
-  ``messages``, ``application``, plus ``members`` for PUBLIC and PRIVATE
-  channels only (DIRECT and OPEN channels have no members resource: 404).
+  ``messages``, ``application``, plus ``members`` for the group channels
+  (PUBLIC, PRIVATE, DIRECT; OPEN channels have no members resource: 404).
   ``DELETE`` a channel returns the **Application** and deletes its messages.
   ``GET channels`` filters: ``direct=true|false`` and ``members`` (user names,
   comma-separated or repeated; a channel matches when all are members).
 - Members: ``POST members`` ``{"href": user_link}`` adds the user (idempotent)
-  and returns the **Channel** with ``200``; ``GET members`` is an offset page
-  embedding ``users``.
+  and returns the **Channel** with ``200`` (a DIRECT channel refuses new
+  members: 400); ``GET members`` is an offset page embedding ``users``.
+- ``HEAD user_sessions/active?id=``: 200 when the user has an active chat
+  session (:meth:`Emulator.set_session_active`), else 404.
 - Messages: ``POST`` a channel's ``messages`` with ``{"type": "TEXT", "body"}``
   stores a ``SYSTEM_TEXT`` message; ``{"type": "FILE", "file": {url, name,
   contentType, size}, "groupTag"?}`` a ``SYSTEM_FILE`` message with an
   ``EXTERNAL`` file; a ``multipart/form-data`` upload (``file``, ``groupTag``)
   a ``SYSTEM_FILE`` message with a ``HOSTED`` file served back at its ``url``.
-  Stored messages answer ``201`` with ``Location``; messages of OPEN channels
-  are ephemeral: ``200``, no ``id``, no ``self`` link, not listed. ``GET`` a
-  message; ``DELETE`` returns its **Channel**. The application's ``messages``
-  lists every message (GET only: ``POST`` is a 405, since the docs do not say
-  which channel such a message would go to).
+  Messages of OPEN channels are ephemeral: ``200``, no ``id``, no ``self``
+  link, not listed. ``GET`` a message; ``DELETE`` returns its **Channel**. The
+  application's ``messages`` lists every message; ``POST`` on it takes the same
+  bodies plus ``"channel": {"href": channel_link}`` (a ``channel`` field in a
+  multipart upload).
 - Message pages are cursor pages, newest first: ``_embedded.messages``,
   ``page {size}``, a ``self`` link with ``start`` (the newest message id when
   the first page was served), ``size`` and ``relation=SELF``, and a ``next``
@@ -130,8 +146,8 @@ and ``isSandbox`` appear only when true).
 - Push notification credentials: ``POST`` JSON ``{"type": "FCM", "apiKey"}``
   or ``{"type": "APNS", "certificate", "privateKey", "isSandbox"?}``, or the
   docs' multipart APNS upload (``type=APNS``, ``file``, ``password``,
-  ``isSandbox``: the certificate and key are stand-ins derived from the file)
-  answer ``201`` with ``Location``; ``GET`` is an offset page embedding
+  ``isSandbox``: the certificate and key are stand-ins derived from the file);
+  the docs' spelling ``APNs`` is accepted; ``GET`` is an offset page embedding
   ``credentials``; ``GET`` one; ``DELETE`` returns the **Application**.
 
 **Offset pages** take ``page`` (zero-based, default 0) and ``size`` (default
@@ -152,6 +168,12 @@ members, with a ``user`` link).
 
 **State** is in memory and consistent under concurrent requests (one lock
 held for the whole of each request). :meth:`Emulator.reset` restores the seed.
+
+**Limits.** Request bodies up to 16 MiB (413 past it), framed by one valid
+``Content-Length`` or by ``chunked`` alone (both: 400); a request must arrive
+whole within ``request_timeout`` (30 s) once it starts (408); uploads are kept
+up to 64 MiB in all; per-path counters name 1,000 paths (the rest are counted
+together); issued access tokens are never logged.
 
 **Faults**: see :mod:`halkit.emulator.faults` (503, 429 with ``Retry-After``,
 dropped connections, stalls, truncated bodies, expired tokens).

@@ -22,7 +22,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         prog="python -m halkit.emulator",
         description="Serve a local emulator of the ChatKitty Platform API (v1 HAL).",
     )
-    add_arguments(parser)
+    add_arguments(parser, api_argument=True)
     args = parser.parse_args(argv)
     try:
         return run_foreground(from_arguments(args), sys.stdout)

@@ -10,6 +10,8 @@ are silent.
 
 from __future__ import annotations
 
+import logging
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -20,16 +22,18 @@ from .faults import FaultList
 from .handlers import ChatKittyHandlers
 from .oauth import BearerGuard, TokenEndpoint, TokenStore
 from .render import HalRenderer
-from .server import DropConnection
+from .server import DropConnection, _printable
 from .store import Store, StoreError, isoformat
 from .web import (
     HAL_JSON,
     JSON,
+    MAX_ID_DIGITS,
     ApiError,
     Request,
     Response,
     Router,
     acceptable,
+    bad_request,
     dumps,
     error_for,
     error_response,
@@ -39,7 +43,20 @@ from .web import (
     reason,
 )
 
-__all__ = ["ChatKittyApp", "EmulatorStats", "HAL_JSON", "JSON"]
+__all__ = ["ChatKittyApp", "EmulatorStats", "HAL_JSON", "JSON", "MAX_COUNTED_PATHS", "OTHER_PATHS"]
+
+#: How many distinct paths (and ``"METHOD path"`` routes) the counters name; the rest
+#: are counted together under :data:`OTHER_PATHS`, so a client cannot grow them without bound.
+MAX_COUNTED_PATHS = 1000
+#: The key that counts the requests to paths past :data:`MAX_COUNTED_PATHS`.
+OTHER_PATHS = "(other)"
+
+#: A ``Host`` header: a name or an IPv4 address, or a bracketed IPv6 address; an optional port.
+_HOST = re.compile(r"(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9._-]{0,252}))(?::[0-9]{1,5})?")
+logger = logging.getLogger("halkit.emulator")
+
+#: How many base URLs the application keeps a renderer for (the cache is emptied when full).
+_MAX_RENDERERS = 32
 
 
 @dataclass(frozen=True)
@@ -60,9 +77,10 @@ class EmulatorStats:
     faults_triggered: int = 0
     #: TCP connections accepted by the server.
     connections: int = 0
-    #: Requests per path (no query string).
+    #: Requests per path (no query string); past :data:`MAX_COUNTED_PATHS` distinct
+    #: paths, the others are counted under :data:`OTHER_PATHS`.
     by_path: Mapping[str, int] = field(default_factory=dict)
-    #: Requests per ``"METHOD path"``.
+    #: Requests per ``"METHOD path"`` (bounded the same way).
     by_route: Mapping[str, int] = field(default_factory=dict)
     #: Answers per status code (dropped connections are not counted here).
     by_status: Mapping[int, int] = field(default_factory=dict)
@@ -93,13 +111,17 @@ class ChatKittyApp:
     :param token_endpoint: answers ``POST /oauth/token``.
     :param guard: checks bearer tokens.
     :param faults: the fault rules.
-    :param base_url: the server's own base URL (no trailing slash); every href starts with it.
+    :param base_url: the server's own base URL (no trailing slash): the hrefs of answers to
+        requests without a ``Host`` header start with it (and every href, if ``fixed_base_url``).
+    :param fixed_base_url: write every href under ``base_url`` whatever the request's ``Host``
+        (a public URL in front of the emulator); by default hrefs follow the ``Host`` header.
     :param page_size: the default ``size`` of offset and cursor pages.
     :param max_page_size: the largest ``size`` honoured (larger values are clamped).
     :param application_id: the application's id (also the organization's).
     :param application_name: the application's name.
     :param application_key: the application's client-side key.
     :param stopping: set when the server stops (ends stalls early).
+    :param created_status: the status of answers that create a resource (200 or 201).
     """
 
     def __init__(
@@ -111,12 +133,14 @@ class ChatKittyApp:
         guard: BearerGuard,
         faults: FaultList,
         base_url: str,
+        fixed_base_url: bool = False,
         page_size: int = 20,
         max_page_size: int = 100,
         application_id: int = 52,
         application_name: str = "ChatKitty",
         application_key: str = "107a326f-bfab-4d2c-9a5a-fa79bd896929",
         stopping: Optional[threading.Event] = None,
+        created_status: int = 200,
     ) -> None:
         self.tokens = tokens
         self.token_endpoint = token_endpoint
@@ -129,9 +153,16 @@ class ChatKittyApp:
         self.counters = _Counters()
         #: The handlers of the API routes.
         self.handlers = ChatKittyHandlers(
-            store, page_size=page_size, max_page_size=max_page_size, application_id=application_id
+            store,
+            page_size=page_size,
+            max_page_size=max_page_size,
+            application_id=application_id,
+            created_status=created_status,
         )
         self.router = Router(self.handlers.routes())
+        self.fixed_base_url = fixed_base_url
+        self._renderers: Dict[str, HalRenderer] = {}
+        self._renderers_lock = threading.Lock()
         self.set_base_url(base_url)
 
     # -- configuration --------------------------------------------------------
@@ -146,17 +177,41 @@ class ChatKittyApp:
         self.handlers.store = store
 
     def set_base_url(self, base_url: str) -> None:
-        """Set the base URL every href starts with."""
-        self.renderer = HalRenderer(
+        """Set the default base URL (see ``base_url`` and ``fixed_base_url``)."""
+        self.renderer = self._renderer(base_url)
+        with self._renderers_lock:
+            self._renderers.clear()
+        self.base_url = self.renderer.base_url
+        self.entry_url = self.renderer.entry_url
+        self.token_url = self.renderer.token_url
+        self.app_href = self.renderer.app_href
+
+    def _renderer(self, base_url: str) -> HalRenderer:
+        return HalRenderer(
             base_url,
             application_id=self.application_id,
             application_name=self.application_name,
             application_key=self.application_key,
         )
-        self.base_url = self.renderer.base_url
-        self.entry_url = self.renderer.entry_url
-        self.token_url = self.renderer.token_url
-        self.app_href = self.renderer.app_href
+
+    def renderer_for(self, request: Request) -> HalRenderer:
+        """The renderer for the base URL this request was made to (its ``Host``).
+
+        :raises ApiError: (400) for a ``Host`` header that is not ``host[:port]``.
+        """
+        host = request.environ.get("HTTP_HOST")
+        if self.fixed_base_url or not host:
+            return self.renderer
+        renderer = self._renderers.get(host)
+        if renderer is None:
+            if len(host) > 262 or _HOST.fullmatch(host) is None:
+                raise bad_request("invalid Host header")
+            renderer = self._renderer("http://" + host.lower())
+            with self._renderers_lock:
+                if len(self._renderers) >= _MAX_RENDERERS:
+                    self._renderers.clear()
+                self._renderers[host] = renderer
+        return renderer
 
     # -- WSGI -------------------------------------------------------------------
 
@@ -174,9 +229,13 @@ class ChatKittyApp:
         is_api = path == "/v1" or path.startswith("/v1/")
         with counters.lock:
             counters.requests += 1
-            counters.by_path[path] = counters.by_path.get(path, 0) + 1
+            by_path, by_route = counters.by_path, counters.by_route
+            key = path if path in by_path or len(by_path) < MAX_COUNTED_PATHS else OTHER_PATHS
+            by_path[key] = by_path.get(key, 0) + 1
             route_key = f"{request.method} {path}"
-            counters.by_route[route_key] = counters.by_route.get(route_key, 0) + 1
+            if route_key not in by_route and len(by_route) >= MAX_COUNTED_PATHS:
+                route_key = OTHER_PATHS
+            by_route[route_key] = by_route.get(route_key, 0) + 1
             if is_token:
                 counters.token_requests += 1
             elif is_api:
@@ -196,13 +255,16 @@ class ChatKittyApp:
                 elif fault.action == "truncate":
                     truncate = True
                 elif fault.action == "status":
-                    response = self._fault_status(fault.status, fault.retry_after, fault.body)
+                    response = self._fault_status(request, is_token, fault.status, fault.retry_after, fault.body)
                     self._count_status(response[0])
                     return response
         try:
-            response = self._dispatch(request, is_token, is_api)
+            response = self._dispatch(request, self.renderer_for(request), is_token, is_api)
         except ApiError as error:
             response = error_response(error)
+        except Exception:  # a bug: answer 500 rather than drop the connection
+            logger.exception("the emulator failed to answer %s %s", request.method, _printable(path))
+            response = error_response(ApiError(500, "InternalServerError", "Internal server error"))
         self._count_status(response[0])
         if truncate:
             status, headers, payload = response
@@ -218,21 +280,45 @@ class ChatKittyApp:
             if status == 401:
                 counters.unauthorized += 1
 
-    @staticmethod
-    def _fault_status(status: int, retry_after: Optional[Any], body: Optional[Mapping[str, Any]]) -> Response:
-        headers = [("Content-Type", JSON)]
-        if retry_after is not None:
-            headers.append(("Retry-After", str(retry_after)))
-        if body is None:
-            error = "".join(word.capitalize() for word in reason(status).replace("-", " ").split()) + "Error"
-            body = {"error": error, "message": reason(status), "timestamp": isoformat(time.time())}
-        return status, headers, dumps(body)
+    def _fault_status(
+        self,
+        request: Request,
+        is_token: bool,
+        status: int,
+        retry_after: Optional[Any],
+        body: Optional[Mapping[str, Any]],
+    ) -> Response:
+        """An injected error: shaped like the natural answer with that status, where there is one.
 
-    def _dispatch(self, request: Request, is_token: bool, is_api: bool) -> Response:
+        401: the token endpoint's ``invalid_client``, or the API's ``invalid_token``
+        (with a bearer token) or ``unauthorized`` (without); 403: ``access_denied``;
+        others: the API's ``{error, message, timestamp}``, ``error`` named after the
+        status (``ServiceUnavailableError``, ``InternalServerError``...).
+        """
+        if body is None and status == 401:
+            if is_token:
+                response = self.token_endpoint.refusal()
+            else:
+                authorization = str(request.headers.get("authorization") or "")
+                response = self.guard.refusal(authorization[:7].lower() == "bearer ")
+        elif body is None and status == 403:
+            response = self.guard.forbidden()
+        else:
+            if body is None:
+                phrase = reason(status)
+                error = "".join(word.capitalize() for word in phrase.replace("-", " ").split())
+                error = error if error.endswith("Error") else error + "Error"
+                body = {"error": error, "message": phrase, "timestamp": isoformat(time.time())}
+            response = status, [("Content-Type", JSON)], dumps(body)
+        if retry_after is not None:
+            response[1].append(("Retry-After", str(retry_after)))
+        return response
+
+    def _dispatch(self, request: Request, hal: HalRenderer, is_token: bool, is_api: bool) -> Response:
         if is_token:
             if request.method not in ("POST",):
                 raise method_not_allowed(request.method, ["POST"])
-            return self._token(request)
+            return self._token(request, hal.token_url)
         if is_api:
             denied = self.guard.check(request.headers)
             if denied is not None:
@@ -241,19 +327,21 @@ class ChatKittyApp:
             if accept and not acceptable(accept):
                 raise ApiError(406, "NotAcceptableError", "Could not find acceptable representation")
         handler, params = self.router.resolve(request.method, request.path)
+        if any(len(value) > MAX_ID_DIGITS or not value.isascii() for value in params.values()):
+            raise bad_request("an id in the path is out of range (ids are 64-bit integers)")
         app_id = params.pop("app", None)
         if app_id is not None and int(app_id) != self.application_id:
             raise not_found()
         ids = {key: int(value) for key, value in params.items()}
         with self.store.lock:
             try:
-                return handler(request, self.renderer, **ids)
+                return handler(request, hal, **ids)
             except StoreError as error:
                 raise error_for(error) from None
 
     # -- token endpoint -----------------------------------------------------------
 
-    def _token(self, request: Request) -> Response:
+    def _token(self, request: Request, token_url: str) -> Response:
         kind = request.content_type
         fields: Optional[Dict[str, List[str]]] = None
         if kind == "application/x-www-form-urlencoded":
@@ -267,4 +355,4 @@ class ChatKittyApp:
                 fields = {name: [part.text for part in items] for name, items in parts.items()}
             except ApiError:
                 fields = None
-        return self.token_endpoint.respond(self.token_url, request.headers, fields)
+        return self.token_endpoint.respond(token_url, request.headers, fields)

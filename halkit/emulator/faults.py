@@ -52,7 +52,7 @@ class Fault:
     :param skip: how many matching requests pass untouched before the rule acts.
     :param status: the status code of a ``status`` rule.
     :param retry_after: the ``Retry-After`` header of a ``status`` rule.
-    :param body: the JSON body of a ``status`` rule (default: the API's error body).
+    :param body: the JSON body of a ``status`` rule (default: the API's natural error body).
     :param seconds: how long a ``stall`` rule waits.
     """
 
@@ -124,7 +124,14 @@ class FaultList:
         retry_after: Optional[Union[int, str]] = None,
         body: Optional[Mapping[str, Any]] = None,
     ) -> Fault:
-        """Answer matching requests with ``code`` (and an error body) instead of serving them."""
+        """Answer matching requests with ``code`` instead of serving them.
+
+        The body (unless ``body`` is given) is the one the API gives that status
+        naturally: for 401 the token endpoint's ``invalid_client`` or the API's
+        ``invalid_token``/``unauthorized`` (with ``WWW-Authenticate``), for 403
+        ``access_denied``, otherwise ``{error, message, timestamp}`` with ``error``
+        named after the status (``ServiceUnavailableError``...).
+        """
         return self.add(
             Fault(
                 "status",

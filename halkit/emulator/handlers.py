@@ -17,6 +17,7 @@ from .store import CHANNEL_TYPES, GROUP_TYPES, MAX_DIRECT_MEMBERS, Channel, Stor
 from .web import (
     HAL_JSON,
     Handler,
+    Part,
     Request,
     Response,
     bad_request,
@@ -47,13 +48,20 @@ class ChatKittyHandlers:
     :param page_size: the default ``size`` of offset and cursor pages.
     :param max_page_size: the largest ``size`` honoured (larger values are clamped).
     :param application_id: the application's id.
+    :param created_status: the status of an answer that creates a resource: ``200``
+        (the OpenAPI files' status) or ``201`` (with a ``Location`` header).
     """
 
-    def __init__(self, store: Store, *, page_size: int, max_page_size: int, application_id: int) -> None:
+    def __init__(
+        self, store: Store, *, page_size: int, max_page_size: int, application_id: int, created_status: int = 200
+    ) -> None:
+        if created_status not in (200, 201):
+            raise ValueError("created_status must be 200 or 201")
         self.store = store
         self.page_size = page_size
         self.max_page_size = max_page_size
         self.application_id = application_id
+        self.created_status = created_status
 
     def routes(self) -> List[Tuple[str, Dict[str, Handler]]]:
         """The route table: a path pattern and its handlers by method."""
@@ -76,7 +84,7 @@ class ChatKittyHandlers:
                 APP_PATH + r"/channels/(?P<channel>\d+)/messages",
                 {"GET": self.get_channel_messages, "POST": self.post_message},
             ),
-            (APP_PATH + r"/messages", {"GET": self.get_messages}),
+            (APP_PATH + r"/messages", {"GET": self.get_messages, "POST": self.post_application_message}),
             (APP_PATH + r"/messages/(?P<message>\d+)", {"GET": self.get_message, "DELETE": self.delete_message}),
             (
                 APP_PATH + r"/push_notification_credentials",
@@ -87,6 +95,7 @@ class ChatKittyHandlers:
                 {"GET": self.get_credential, "DELETE": self.delete_credential},
             ),
             (APP_PATH + r"/files/(?P<file>\d+)", {"GET": self.get_file}),
+            (APP_PATH + r"/user_sessions/active", {"HEAD": self.head_active_session}),
         ]
 
     # -- helpers ------------------------------------------------------------------------
@@ -138,9 +147,10 @@ class ChatKittyHandlers:
         )
         return hal_response(200, document)
 
-    @staticmethod
-    def _created(document: Dict[str, Any]) -> Response:
-        return hal_response(201, document, [("Location", document["_links"]["self"]["href"])])
+    def _created(self, document: Dict[str, Any]) -> Response:
+        if self.created_status == 201:
+            return hal_response(201, document, [("Location", document["_links"]["self"]["href"])])
+        return hal_response(200, document)
 
     def _user_reference(self, reference: Any) -> int:
         """A user id from ``{"href": user_link}`` (or ``{"id": n}`` / ``{"username": name}``)."""
@@ -191,6 +201,8 @@ class ChatKittyHandlers:
         names = request.query.get("name")
         if names and names[0]:
             found = store.user_by_name(names[0])
+            if found is None and request.method == "HEAD":
+                raise not_found("User does not exist")  # OpenAPI 0.0.5 getUserExists: 200 or 404
             return self._list_page(
                 request, href, "users", [found] if found else [], hal.user_document, [("name", names[0])]
             )
@@ -244,7 +256,20 @@ class ChatKittyHandlers:
         """Add a challenge token to a user."""
         self.store.require_user(user)
         json_object(request, allow_empty=True)
-        return hal_response(201, hal.token_document(self.store.add_token(user)))
+        return hal_response(self.created_status, hal.token_document(self.store.add_token(user)))
+
+    def head_active_session(self, request: Request, hal: HalRenderer) -> Response:
+        """``HEAD user_sessions/active?id=``: 200 if the user has an active chat session, else 404.
+
+        The emulator has no chat sessions of its own: a test marks users active
+        with :meth:`Emulator.set_session_active <halkit.emulator.Emulator.set_session_active>`.
+        """
+        user_id = int_param(request.query, "id", None, 0)
+        if user_id is None:
+            raise bad_request("query parameter 'id' is required")
+        if user_id not in self.store.active_sessions or self.store.get_user(user_id) is None:
+            raise not_found("Active user session does not exist")
+        return 200, [("Content-Type", HAL_JSON)], b""
 
     # -- channels ------------------------------------------------------------------------
 
@@ -325,11 +350,60 @@ class ChatKittyHandlers:
         """A cursor page of every message."""
         return self._cursor_page(request, hal, hal.href("/messages"), self.store.message_ids())
 
+    def post_application_message(self, request: Request, hal: HalRenderer) -> Response:
+        """Send a message through the application's ``messages``: the body names its channel.
+
+        The same bodies as a channel's ``messages``, plus ``"channel": {"href": channel_link}``
+        (or ``{"id": n}``); a ``channel`` field holding the href in a multipart upload.
+        """
+        if request.content_type == "multipart/form-data":
+            parts = parse_multipart(request.raw_content_type, request.body)
+            fields = parts.get("channel")
+            reference: Any = fields[0].text if fields else None
+            return self._send_message(request, hal, self._channel_reference(reference), parts)
+        document = json_object(request)
+        return self._send_message(request, hal, self._channel_reference(document.get("channel")), None, document)
+
+    def _channel_reference(self, reference: Any) -> Channel:
+        """The channel of ``{"href": channel_link}`` (or ``{"id": n}``, or the href alone)."""
+        if reference is None:
+            raise bad_request("a message sent to the application's messages needs 'channel' (a channel link)")
+        if isinstance(reference, str):
+            reference = {"href": reference}
+        if not isinstance(reference, dict):
+            raise bad_request('\'channel\' must be an object such as {"href": channel_link}')
+        if "href" in reference:
+            href = reference["href"]
+            path = urlsplit(href).path if isinstance(href, str) else ""
+            match = re.fullmatch(APP_PATH + r"/channels/(?P<channel>\d{1,18})", path)
+            if match is None or int(match.group("app")) != self.application_id:
+                raise bad_request(f"not a channel link of this application: {href!r}")
+            channel_id = int(match.group("channel"))
+        elif isinstance(reference.get("id"), int) and not isinstance(reference.get("id"), bool):
+            channel_id = reference["id"]
+        else:
+            raise bad_request("a channel reference needs 'href' (or 'id')")
+        channel = self.store.channels.get(channel_id)
+        if channel is None:
+            raise bad_request("the referenced channel does not exist")
+        return channel
+
     def post_message(self, request: Request, hal: HalRenderer, channel: int) -> Response:
         """Send a message to a channel: text, an external file, or an upload."""
         found = self.store.require_channel(channel)
         if request.content_type == "multipart/form-data":
-            parts = parse_multipart(request.raw_content_type, request.body)
+            return self._send_message(request, hal, found, parse_multipart(request.raw_content_type, request.body))
+        return self._send_message(request, hal, found, None, json_object(request))
+
+    def _send_message(
+        self,
+        request: Request,
+        hal: HalRenderer,
+        found: Channel,
+        parts: Optional[Dict[str, List[Part]]],
+        document: Optional[Dict[str, Any]] = None,
+    ) -> Response:
+        if parts is not None:
             uploads = parts.get("file")
             if not uploads:
                 raise bad_request("a file upload needs a 'file' part")
@@ -347,7 +421,7 @@ class ChatKittyHandlers:
                 found, "SYSTEM_FILE", file=file_document, group_tag=tags[0].text if tags else None
             )
         else:
-            document = json_object(request)
+            assert document is not None
             kind = document.get("type")
             if kind == "TEXT":
                 body = document.get("body")
@@ -410,7 +484,7 @@ class ChatKittyHandlers:
         fields: Dict[str, Any]
         if request.content_type == "multipart/form-data":
             parts = parse_multipart(request.raw_content_type, request.body)
-            kind = parts["type"][0].text if parts.get("type") else None
+            kind = _credential_type(parts["type"][0].text) if parts.get("type") else None
             if kind != "APNS":
                 raise bad_request("a multipart credential upload must have type=APNS")
             uploads = parts.get("file")
@@ -425,7 +499,7 @@ class ChatKittyHandlers:
                 fields["isSandbox"] = True
         else:
             document = json_object(request)
-            kind = document.get("type")
+            kind = _credential_type(document.get("type"))
             if kind == "FCM":
                 fields = {"apiKey": string_field(document, "apiKey", required=True)}
             elif kind == "APNS":
@@ -449,3 +523,8 @@ class ChatKittyHandlers:
         self.store.delete_credential(credential)
         return self.get_application(request, hal)
 
+
+
+def _credential_type(value: Any) -> Any:
+    """The credential type as the API writes it: the docs' table spells APNS "APNs"."""
+    return "APNS" if value == "APNs" else value

@@ -50,8 +50,12 @@ __all__ = [
     "Response",
     "TokenEndpoint",
     "TokenStore",
+    "MAX_TOKENS",
     "UNAUTHORIZED_DESCRIPTION",
 ]
+
+#: The most access tokens kept: past it, expired ones are dropped, then the oldest half.
+MAX_TOKENS = 10_000
 
 #: The ``error_description`` of a 401 answer to a request without a bearer token.
 UNAUTHORIZED_DESCRIPTION = "Full authentication is required to access this resource"
@@ -109,8 +113,10 @@ class TokenStore:
         now = time.time()
         token = AccessToken(str(uuid.uuid4()), client_id, scope, now, now + lifetime)
         with self._lock:
-            if len(self._tokens) >= 10_000:
+            if len(self._tokens) >= MAX_TOKENS:
                 self._tokens = {k: t for k, t in self._tokens.items() if not t.is_expired()}
+                if len(self._tokens) >= MAX_TOKENS:  # still full: forget the oldest half
+                    self._tokens = dict(list(self._tokens.items())[MAX_TOKENS // 2 :])
             self._tokens[token.access_token] = token
             self.issued += 1
         return token
@@ -181,7 +187,12 @@ class _FormPayload(OAuth2Payload):  # type: ignore[misc]
 
 class _TokenRequest(OAuth2Request):  # type: ignore[misc]
     def __init__(self, uri: str, headers: Headers, fields: Mapping[str, Sequence[str]]) -> None:
-        super().__init__("POST", uri, headers=headers)
+        # authlib refuses plain http on hosts other than loopback (insecure_transport).
+        # The emulator only speaks plain http, and serving a container or another
+        # machine is its point, so its token endpoint accepts the URI it is reached at.
+        secure = "https://" + uri[len("http://") :] if uri.startswith("http://") else uri
+        super().__init__("POST", secure, headers=headers)
+        self.uri = uri
         self.payload = _FormPayload(fields)
 
     @property
@@ -195,6 +206,12 @@ class _TokenRequest(OAuth2Request):  # type: ignore[misc]
 
 class _ClientCredentialsGrant(grants.ClientCredentialsGrant):  # type: ignore[misc]
     TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
+
+    def create_token_response(self) -> Tuple[int, Dict[str, Any], List[Tuple[str, str]]]:
+        """authlib's answer, without its DEBUG log line that holds the issued token."""
+        token = self.generate_token(scope=self.request.payload.scope, include_refresh_token=False)
+        self.save_token(token)
+        return 200, token, self.TOKEN_RESPONSE_HEADER
 
 
 def _json_response(status: int, body: Any, headers: Sequence[Tuple[str, str]]) -> Response:
@@ -266,6 +283,13 @@ class TokenEndpoint(AuthorizationServer):  # type: ignore[misc]
         result: Response = super().handle_error_response(request, error)
         return result
 
+    def refusal(self) -> Response:
+        """The answer to bad client credentials: ``401 invalid_client`` (the natural one)."""
+        error = InvalidClientError(status_code=401)
+        error.description = "Bad client credentials"
+        status, body, headers = error()
+        return _json_response(status, body, headers)
+
     # -- entry point ----------------------------------------------------------
 
     def respond(self, uri: str, headers: Headers, fields: Optional[Mapping[str, Sequence[str]]]) -> Response:
@@ -322,6 +346,23 @@ class BearerGuard:
         self._protector = ResourceProtector()
         self._protector.register_token_validator(_Validator(store))
 
+    @staticmethod
+    def refusal(with_token: bool) -> Response:
+        """The 401 answer to a request without a bearer token, or (``with_token``) with an unknown one."""
+        if with_token:
+            status, body, error_headers = InvalidTokenError("Invalid access token", realm=_REALM)()
+            return _json_response(status, body, error_headers)
+        body = {"error": "unauthorized", "error_description": UNAUTHORIZED_DESCRIPTION}
+        return _json_response(
+            401, body, [("Content-Type", "application/json"), ("WWW-Authenticate", f'Bearer realm="{_REALM}"')]
+        )
+
+    @staticmethod
+    def forbidden() -> Response:
+        """A 403 answer, the later API's ``AuthenticationError`` example (no natural 403 here)."""
+        body = {"error": "access_denied", "error_description": "Access is denied"}
+        return _json_response(403, body, [("Content-Type", "application/json")])
+
     def check(self, headers: Headers) -> Optional[Response]:
         """``None`` if the request carries a valid bearer token, else the 401 answer.
 
@@ -333,12 +374,7 @@ class BearerGuard:
         try:
             self._protector.validate_request(None, _GuardRequest(headers))
         except (MissingAuthorizationError, UnsupportedTokenTypeError):
-            body = {"error": "unauthorized", "error_description": UNAUTHORIZED_DESCRIPTION}
-            return _json_response(
-                401,
-                body,
-                [("Content-Type", "application/json"), ("WWW-Authenticate", f'Bearer realm="{_REALM}"')],
-            )
+            return self.refusal(False)
         except OAuth2Error as error:
             status, body, error_headers = error()
             return _json_response(status, body, error_headers)

@@ -25,20 +25,29 @@ from __future__ import annotations
 import email.utils
 import io
 import logging
+import re
 import socket
 import sys
 import threading
 import time
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable, Dict, Iterable, List, Optional, Set, Tuple
 from urllib.parse import unquote_to_bytes
 
-__all__ = ["DropConnection", "WSGIServer", "MAX_BODY", "WSGIApp"]
+__all__ = ["DropConnection", "WSGIServer", "MAX_BODY", "REQUEST_TIMEOUT", "WSGIApp"]
 
 logger = logging.getLogger("halkit.emulator")
 
 #: The largest request body the server accepts, in bytes (larger: 413).
 MAX_BODY = 16 * 1024 * 1024
+
+#: A pending request must arrive whole (headers and body) within this many seconds (else 408).
+REQUEST_TIMEOUT = 30.0
+
+_HEX = re.compile(rb"[0-9A-Fa-f]+")
+_READ_PIECE = 64 * 1024
+_MAX_TRAILERS = 32
 
 #: A WSGI application.
 WSGIApp = Callable[[Dict[str, Any], Callable[..., Any]], Iterable[bytes]]
@@ -68,6 +77,20 @@ def _http_date() -> str:
     return str(_date_cache[1])
 
 
+def _reason(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Unknown"
+
+
+def _printable(text: str) -> str:
+    """``text`` with control and non-ASCII characters escaped (for a log line)."""
+    if text.isprintable() and text.isascii():
+        return text
+    return text.encode("ascii", "backslashreplace").decode("ascii").encode("unicode_escape").decode("ascii")
+
+
 class _Handler(BaseHTTPRequestHandler):
     """Serves every request of one connection through the server's WSGI application."""
 
@@ -76,6 +99,9 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "halkit-emulator"
     sys_version = ""
     server: "WSGIServer"
+    _deadline: Optional[float] = None
+    _started = 0.0
+    _answered = False
 
     def setup(self) -> None:
         super().setup()
@@ -108,54 +134,112 @@ class _Handler(BaseHTTPRequestHandler):
         if not self.raw_requestline:
             self.close_connection = True
             return
+        request_timeout = self.server.request_timeout
+        self._deadline = None if request_timeout is None else time.monotonic() + request_timeout
+        self._started = time.perf_counter()
         try:
+            if request_timeout is not None:
+                self.connection.settimeout(request_timeout)
             if not self.parse_request():
                 return
             self._run()
             self.wfile.flush()
-        except (OSError, ValueError):
-            # timeouts, resets, writes to a closed socket: the connection is gone
+        except socket.timeout:
             self.close_connection = True
+            if self._deadline is not None and not self._answered:
+                self._refuse(408, "request not received in time")
+        except (OSError, ValueError):
+            # resets, writes to a closed socket: the connection is gone
+            self.close_connection = True
+        finally:
+            self._deadline = None
+            if self.server.idle_timeout is not None or request_timeout is not None:
+                try:
+                    self.connection.settimeout(self.server.idle_timeout)
+                except OSError:
+                    pass
 
     # -- internals --------------------------------------------------------
 
     def _read_body(self) -> bytes:
-        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+        """Read the request body, whole, within :data:`MAX_BODY` bytes and the request deadline.
+
+        Refused with a 4xx (and the connection closed): a ``Content-Length`` that is not
+        digits, or several that differ; both ``Content-Length`` and ``Transfer-Encoding``
+        (RFC 9112 section 6.3: a smuggling vector); a malformed chunk; a body over the limit.
+        """
+        codings = self.headers.get_all("Transfer-Encoding") or []
+        lengths = self.headers.get_all("Content-Length") or []
+        if codings:
+            if lengths:
+                raise _BodyError(400, "both Content-Length and Transfer-Encoding")
+            names = [name.strip().lower() for value in codings for name in value.split(",")]
+            if names != ["chunked"]:
+                raise _BodyError(501, "only the chunked transfer coding is supported")
             return self._read_chunked()
-        length_header = self.headers.get("Content-Length")
-        if not length_header:
+        if not lengths:
             return b""
-        try:
-            length = int(length_header)
-        except ValueError:
-            raise _BodyError(400, "invalid Content-Length") from None
-        if length < 0:
+        values = {value.strip() for value in ",".join(lengths).split(",")}
+        if len(values) != 1:
+            raise _BodyError(400, "conflicting Content-Length values")
+        text = values.pop()
+        if not text.isdigit() or not text.isascii():
             raise _BodyError(400, "invalid Content-Length")
-        if length > MAX_BODY:
+        if len(text) > 12 or int(text) > MAX_BODY:
             raise _BodyError(413, "request body too large")
-        body = self.rfile.read(length)
-        if len(body) < length:
+        return self._read_exactly(int(text))
+
+    def _read_exactly(self, size: int) -> bytes:
+        """Read ``size`` bytes, in pieces, checking the request deadline between them."""
+        pieces: List[bytes] = []
+        remaining = size
+        while remaining > 0:
+            self._check_deadline()
+            piece = self.rfile.read(min(remaining, _READ_PIECE))
+            if not piece:
+                raise OSError("connection closed while reading the body")
+            pieces.append(piece)
+            remaining -= len(piece)
+        return b"".join(pieces)
+
+    def _read_line(self, limit: int) -> bytes:
+        self._check_deadline()
+        line = self.rfile.readline(limit + 1)
+        if not line:
             raise OSError("connection closed while reading the body")
-        return body
+        if len(line) > limit:
+            raise _BodyError(400, "line too long in a chunked body")
+        return line
 
     def _read_chunked(self) -> bytes:
         parts: List[bytes] = []
         total = 0
         while True:
-            line = self.rfile.readline(1024)
-            try:
-                size = int(line.split(b";", 1)[0].strip(), 16)
-            except ValueError:
-                raise _BodyError(400, "invalid chunk size") from None
+            line = self._read_line(1024)
+            size_text = line.split(b";", 1)[0].strip()
+            if not size_text or len(size_text) > 8 or _HEX.fullmatch(size_text) is None:
+                raise _BodyError(400, "invalid chunk size")
+            size = int(size_text, 16)
             if size == 0:
-                while self.rfile.readline(65537) not in (b"\r\n", b"\n", b""):
-                    pass
-                return b"".join(parts)
+                for _ in range(_MAX_TRAILERS + 1):
+                    if self._read_line(8192) in (b"\r\n", b"\n"):
+                        return b"".join(parts)
+                raise _BodyError(400, "too many trailer fields")
             total += size
             if total > MAX_BODY:
                 raise _BodyError(413, "request body too large")
-            parts.append(self.rfile.read(size))
-            self.rfile.readline(3)
+            parts.append(self._read_exactly(size))
+            if self._read_line(2) not in (b"\r\n", b"\n"):
+                raise _BodyError(400, "a chunk must end with CRLF")
+
+    def _check_deadline(self) -> None:
+        deadline = self._deadline
+        if deadline is None:
+            return
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise _BodyError(408, "request not received in time")
+        self.connection.settimeout(remaining)
 
     def _environ(self, body: bytes) -> Dict[str, Any]:
         path, _, query = self.path.partition("?")
@@ -188,13 +272,22 @@ class _Handler(BaseHTTPRequestHandler):
                 environ[key] = value
         return environ
 
+    def _refuse(self, status: int, message: str) -> None:
+        """Answer a request the server cannot read with ``status``, and close the connection."""
+        self.close_connection = True
+        try:
+            self._write(status, _reason(status), [("Content-Type", "text/plain")], message.encode(), True)
+        except OSError:
+            pass
+
     def _run(self) -> None:
+        self._answered = False
         try:
             body = self._read_body()
         except _BodyError as exc:
-            self.close_connection = True
-            self._write(exc.status, exc.reason, [("Content-Type", "text/plain")], exc.reason.encode(), True)
+            self._refuse(exc.status, exc.reason)
             return
+        self._deadline = None  # the body is in: the application's time is its own (stalls...)
         environ = self._environ(body)
         state: Dict[str, Any] = {}
 
@@ -250,10 +343,17 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             lines.append("Connection: close")
         head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+        self._answered = True
         if self.command == "HEAD" or status in (204, 304) or 100 <= status < 200:
             self.wfile.write(head)
         else:
             self.wfile.write(head + payload)
+        log = self.server.access_log
+        if log is not None:
+            sent = 0 if self.command == "HEAD" else min(len(payload), length)
+            elapsed = (time.perf_counter() - self._started) * 1000
+            target = _printable(getattr(self, "path", "") or "")
+            log(f"{self.client_address[0]} {_printable(self.command or '-')} {target} {status} {sent} {elapsed:.1f}ms")
 
 
 def _no_write(data: bytes) -> None:
@@ -267,6 +367,11 @@ class WSGIServer(ThreadingHTTPServer):
     :param app: the WSGI application.
     :param idle_timeout: seconds an idle keep-alive connection stays open
         (``None``: until the client closes it or the server stops).
+    :param request_timeout: seconds a request has to arrive whole once its first
+        line is in (headers and body; ``None``: no limit): later, a 408 and the
+        connection closed.
+    :param access_log: called with one line per answer (client, method, target,
+        status, bytes sent, time); ``None``: no access log.
     """
 
     daemon_threads = True
@@ -274,11 +379,21 @@ class WSGIServer(ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 128
 
-    def __init__(self, address: Tuple[str, int], app: WSGIApp, *, idle_timeout: Optional[float] = 120.0) -> None:
+    def __init__(
+        self,
+        address: Tuple[str, int],
+        app: WSGIApp,
+        *,
+        idle_timeout: Optional[float] = 120.0,
+        request_timeout: Optional[float] = REQUEST_TIMEOUT,
+        access_log: Optional[Callable[[str], None]] = None,
+    ) -> None:
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
         self.app = app
         self.idle_timeout = idle_timeout
+        self.request_timeout = request_timeout
+        self.access_log = access_log
         self._conn_lock = threading.Lock()
         self._open: Set[socket.socket] = set()
         #: Connections accepted since the start (or the last :meth:`reset_counters`).

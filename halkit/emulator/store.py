@@ -17,7 +17,7 @@ import threading
 import time
 import uuid
 from datetime import datetime, timezone
-from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
 
 __all__ = [
     "Channel",
@@ -30,7 +30,10 @@ __all__ = [
     "StoreError",
     "User",
     "CHANNEL_TYPES",
+    "Gone",
     "GROUP_TYPES",
+    "MAX_HOSTED_BYTES",
+    "OPEN_MEMBERSHIP_TYPES",
     "MAX_TOKENS_PER_USER",
     "MAX_DIRECT_MEMBERS",
     "isoformat",
@@ -38,8 +41,14 @@ __all__ = [
 
 #: Channel types of the v1 API.
 CHANNEL_TYPES = ("OPEN", "PUBLIC", "PRIVATE", "DIRECT")
-#: Channel types that have a ``members`` link (and accept new members).
-GROUP_TYPES = ("PUBLIC", "PRIVATE")
+#: The group channels: they have a ``members`` link (the docs' "Group Channel HAL links").
+GROUP_TYPES = ("PUBLIC", "PRIVATE", "DIRECT")
+#: The group channels that accept new members ("New users cannot be added to a direct channel").
+OPEN_MEMBERSHIP_TYPES = ("PUBLIC", "PRIVATE")
+#: The most bytes of uploaded files the store keeps (uploads past it are rejected).
+MAX_HOSTED_BYTES = 64 * 1024 * 1024
+#: The most deleted ids remembered per kind (to answer 410 Gone); later deletions answer 404.
+MAX_REMEMBERED_DELETIONS = 100_000
 #: The documented limit of challenge tokens per user.
 MAX_TOKENS_PER_USER = 10
 #: A direct channel has at most this many members ("up to 9 other users").
@@ -72,6 +81,10 @@ class NotFound(StoreError):
 
     def __init__(self, message: str = "Resource not found") -> None:
         super().__init__(message)
+
+
+class Gone(NotFound):
+    """The resource existed and was deleted (the docs' 410 "removed from our servers")."""
 
 
 class Rejected(StoreError):
@@ -185,6 +198,10 @@ class Store:
         self._next_credential = 1
         self.files: Dict[int, HostedFile] = {}
         self._next_file = 1
+        self._hosted_bytes = 0
+        #: The ids of the users with an active chat session (none unless a test adds some).
+        self.active_sessions: Set[int] = set()
+        self._deleted: Dict[str, Set[int]] = {"user": set(), "channel": set(), "message": set(), "credential": set()}
         self._seed_channels(max(0, int(channels)), max(0, int(messages_per_channel)))
         self._seed_extras()
 
@@ -198,6 +215,20 @@ class Store:
         self.add_credential(
             "APNS", {"certificate": f"emulated-certificate-{digest}", "privateKey": f"emulated-private-key-{digest}"}
         )
+
+    # -- deletions -------------------------------------------------------------
+
+    def _forget(self, kind: str, ids: Iterable[int]) -> None:
+        remembered = self._deleted[kind]
+        for item in ids:
+            if len(remembered) >= MAX_REMEMBERED_DELETIONS:
+                return
+            remembered.add(item)
+
+    def _missing(self, kind: str, item: int, label: str) -> NotFound:
+        if item in self._deleted[kind]:
+            return Gone(f"{label} has been deleted")
+        return NotFound(f"{label} does not exist")
 
     # -- users ---------------------------------------------------------------
 
@@ -240,7 +271,7 @@ class Store:
         """
         user = self.get_user(user_id)
         if user is None:
-            raise NotFound("User does not exist")
+            raise self._missing("user", user_id, "User")
         return user
 
     def _materialize(self, user_id: int) -> User:
@@ -295,6 +326,8 @@ class Store:
         for channel in self.channels.values():
             if user_id in channel.members:
                 channel.members.remove(user_id)
+        self.active_sessions.discard(user_id)
+        self._forget("user", [user_id])
 
     def add_token(self, user_id: int) -> str:
         """Add a challenge token to a user.
@@ -323,7 +356,7 @@ class Store:
                     kind = "PUBLIC"
                 else:
                     members = sorted(pair)
-            if kind in GROUP_TYPES and population:
+            if kind in OPEN_MEMBERSHIP_TYPES and population:
                 members = [((first - 1 + k) % population) + 1 for k in range(min(5, population))]
             if kind == "DIRECT":
                 name = str(uuid.uuid5(uuid.NAMESPACE_URL, f"urn:halkit:emulator:direct:{index}"))
@@ -361,7 +394,7 @@ class Store:
         """
         channel = self.channels.get(channel_id)
         if channel is None:
-            raise NotFound("Channel does not exist")
+            raise self._missing("channel", channel_id, "Channel")
         return channel
 
     def create_channel(self, kind: str, name: Optional[str], members: Sequence[int]) -> Tuple[Channel, bool]:
@@ -378,7 +411,12 @@ class Store:
         return channel, True
 
     def add_member(self, channel: Channel, user_id: int) -> None:
-        """Add a user to a group channel (no-op if already a member)."""
+        """Add a user to a group channel (no-op if already a member).
+
+        :raises Rejected: for a DIRECT channel ("New users cannot be added to a direct channel").
+        """
+        if channel.type not in OPEN_MEMBERSHIP_TYPES:
+            raise Rejected(f"New users cannot be added to a {channel.type} channel")
         if user_id not in channel.members:
             channel.members.append(user_id)
 
@@ -393,6 +431,8 @@ class Store:
         for message_id in doomed:
             self.messages.pop(message_id, None)
         self._message_ids = [message_id for message_id in self._message_ids if message_id not in doomed]
+        self._forget("channel", [channel_id])
+        self._forget("message", sorted(doomed))
 
     def find_channels(self, direct: Optional[bool], member_names: Sequence[str]) -> List[Channel]:
         """Channels filtered by type (``direct``) and by member names (all must be members)."""
@@ -442,7 +482,7 @@ class Store:
         """
         message = self.messages.get(message_id)
         if message is None:
-            raise NotFound("Message does not exist")
+            raise self._missing("message", message_id, "Message")
         return message
 
     def delete_message(self, message_id: int) -> Channel:
@@ -452,6 +492,7 @@ class Store:
         self._message_ids.remove(message_id)
         channel = self.channels[message.channel_id]
         channel.message_ids.remove(message_id)
+        self._forget("message", [message_id])
         return channel
 
     def message_ids(self, channel: Optional[Channel] = None) -> List[int]:
@@ -473,7 +514,13 @@ class Store:
     # -- files and credentials -----------------------------------------------
 
     def add_file(self, name: str, content_type: str, data: bytes) -> HostedFile:
-        """Keep an uploaded file."""
+        """Keep an uploaded file.
+
+        :raises Rejected: past :data:`MAX_HOSTED_BYTES` of uploads.
+        """
+        if self._hosted_bytes + len(data) > MAX_HOSTED_BYTES:
+            raise Rejected(f"the emulator keeps at most {MAX_HOSTED_BYTES // (1024 * 1024)} MiB of uploaded files")
+        self._hosted_bytes += len(data)
         hosted = HostedFile(self._next_file, name, content_type, data)
         self._next_file += 1
         self.files[hosted.id] = hosted
@@ -503,7 +550,7 @@ class Store:
         """
         credential = self.credentials.get(credential_id)
         if credential is None:
-            raise NotFound("Push notification credential does not exist")
+            raise self._missing("credential", credential_id, "Push notification credential")
         return credential
 
     def delete_credential(self, credential_id: int) -> None:
@@ -513,6 +560,7 @@ class Store:
         """
         self.require_credential(credential_id)
         del self.credentials[credential_id]
+        self._forget("credential", [credential_id])
 
     def credential_list(self) -> List[Credential]:
         """Every credential, in id order."""

@@ -8,8 +8,10 @@ errors become statuses.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import email.message
 import email.parser
-import email.policy
 import json
 import re
 import time
@@ -18,11 +20,13 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 from urllib.parse import parse_qs
 
 from ..hal import is_json_media_type, media_type
-from .store import NotFound, Rejected, StoreError, isoformat
+from .store import Gone, NotFound, Rejected, StoreError, isoformat
 
 __all__ = [
     "HAL_JSON",
     "JSON",
+    "MAX_ID_DIGITS",
+    "MAX_PARTS",
     "ApiError",
     "Headers",
     "Part",
@@ -49,6 +53,12 @@ __all__ = [
 HAL_JSON = "application/hal+json;charset=UTF-8"
 #: The Content-Type of error answers.
 JSON = "application/json;charset=UTF-8"
+
+#: The most digits an integer in a path or query may have (ids are 64-bit: 19 digits at most).
+MAX_ID_DIGITS = 19
+
+#: The most parts a ``multipart/form-data`` body may have.
+MAX_PARTS = 1000
 
 #: A finished answer: status, headers, body.
 Response = Tuple[int, List[Tuple[str, str]], bytes]
@@ -92,7 +102,13 @@ def not_found(message: str = "Resource not found") -> ApiError:
 
 
 def error_for(error: StoreError) -> ApiError:
-    """The answer to a domain error of the store: 404 for :class:`NotFound`, 400 for the rest."""
+    """The answer to a domain error of the store.
+
+    410 for :class:`Gone` (the docs' "removed from our servers"), 404 for
+    :class:`NotFound`, 400 for :class:`Rejected` and anything else.
+    """
+    if isinstance(error, Gone):
+        return ApiError(410, "ResourceGoneError", str(error))
     if isinstance(error, NotFound):
         return not_found(str(error))
     if isinstance(error, Rejected):
@@ -203,22 +219,50 @@ class Part:
 
 
 def parse_multipart(content_type: str, body: bytes) -> Dict[str, List[Part]]:
-    """Parse a ``multipart/form-data`` body into its parts, by field name.
+    """Parse a ``multipart/form-data`` body (RFC 7578) into its parts, by field name.
 
-    :raises ApiError: (400) if the body is not multipart.
+    One pass over the body, no nesting (RFC 7578 section 4.3 drops
+    ``multipart/mixed`` inside form data: a nested part is kept as bytes), at
+    most :data:`MAX_PARTS` parts with at most 8 KiB of headers each, so the
+    time and memory it takes grow with the body's size only (the standard
+    library's ``email`` parser takes seconds on a few kilobytes of nesting).
+
+    :raises ApiError: (400) if the body is not such a form.
     """
-    header = b"Content-Type: " + content_type.encode("latin-1", "replace") + b"\r\n\r\n"
-    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(header + body)
-    if not message.is_multipart():
-        raise bad_request("malformed multipart/form-data body")
+    probe = email.message.Message()
+    probe["content-type"] = content_type
+    boundary = probe.get_param("boundary")
+    if not isinstance(boundary, str) or not 1 <= len(boundary) <= 70:
+        raise bad_request("multipart/form-data needs a boundary of 1 to 70 characters")
+    delimiter = b"\r\n--" + boundary.encode("latin-1", "replace")
+    pieces = (b"\r\n" + body).split(delimiter)
+    if len(pieces) < 2 or not pieces[-1].startswith(b"--"):
+        raise bad_request("malformed multipart/form-data body (no closing boundary)")
+    if len(pieces) - 2 > MAX_PARTS:
+        raise bad_request(f"a multipart/form-data body may have at most {MAX_PARTS} parts")
     parts: Dict[str, List[Part]] = {}
-    for part in message.iter_parts():  # type: ignore[attr-defined]
-        name = part.get_param("name", header="content-disposition")
+    for piece in pieces[1:-1]:  # pieces[0]: the preamble; pieces[-1]: "--" and the epilogue
+        line_end = piece.find(b"\r\n")
+        if line_end < 0 or piece[:line_end].strip(b" \t"):
+            raise bad_request("malformed multipart/form-data body (text after a boundary)")
+        head_end = piece.find(b"\r\n\r\n", line_end)
+        if head_end < 0 and piece.endswith(b"\r\n") and line_end == len(piece) - 2:
+            head_end = line_end  # no headers at all
+        if head_end < 0 or head_end - line_end > 8192:
+            raise bad_request("malformed multipart/form-data body (part headers)")
+        headers = email.parser.BytesHeaderParser().parsebytes(piece[line_end + 2 : head_end + 2])
+        data = piece[head_end + 4 :]
+        name = headers.get_param("name", header="content-disposition")
         if not isinstance(name, str):
             continue
-        data = part.get_payload(decode=True)
+        if str(headers.get("content-transfer-encoding", "")).strip().lower() == "base64":
+            try:
+                data = base64.b64decode(data)
+            except (ValueError, binascii.Error):
+                raise bad_request(f"form field {name!r} is not valid base64") from None
+        filename = headers.get_filename()
         parts.setdefault(name, []).append(
-            Part(name, part.get_filename(), part.get_content_type(), data if isinstance(data, bytes) else b"")
+            Part(name, filename if isinstance(filename, str) else None, headers.get_content_type(), data)
         )
     return parts
 
@@ -251,8 +295,11 @@ def int_param(query: Mapping[str, List[str]], name: str, default: Optional[int],
     if not values or values[0] == "":
         return default
     text = values[0]
-    if not (text.isdigit() or (text.startswith("-") and text[1:].isdigit())):
+    digits = text[1:] if text.startswith("-") else text
+    if not (digits.isdigit() and digits.isascii()):
         raise bad_request(f"query parameter {name!r} must be an integer")
+    if len(digits) > MAX_ID_DIGITS:
+        raise bad_request(f"query parameter {name!r} is out of range")
     value = int(text)
     if value < minimum:
         raise bad_request(f"query parameter {name!r} must be >= {minimum}")
@@ -291,7 +338,9 @@ def json_object(request: Request, *, allow_empty: bool = False) -> Dict[str, Any
         raise bad_request("a JSON request body is required")
     try:
         document = json.loads(raw.decode("utf-8"))
-    except (ValueError, UnicodeDecodeError):
+    except RecursionError:
+        raise bad_request("the request body is nested too deeply") from None
+    except (ValueError, UnicodeDecodeError):  # numbers past Python's digit limit included
         raise bad_request("the request body is not valid JSON") from None
     if not isinstance(document, dict):
         raise bad_request("the request body must be a JSON object")
@@ -333,7 +382,8 @@ Handler = Callable[..., Response]
 class Router:
     """Routes (a regular expression over the whole path) to handlers by method.
 
-    ``HEAD`` is served by the ``GET`` handler wherever there is one; a path
+    ``HEAD`` is served by the ``GET`` handler wherever there is one (and no
+    ``HEAD`` handler of its own); a path
     that matches with another method is a 405 with an ``Allow`` header; no
     match is a 404. Named groups become integer keyword arguments.
     """
@@ -352,15 +402,16 @@ class Router:
 
         :raises ApiError: 404 when no route matches, 405 when the method does not.
         """
-        wanted = "GET" if method == "HEAD" else method
         for pattern, handlers in self._routes:
             match = pattern.match(path)
             if match is None:
                 continue
-            handler = handlers.get(wanted)
+            handler = handlers.get(method)
+            if handler is None and method == "HEAD":
+                handler = handlers.get("GET")
             if handler is None:
                 allowed = sorted(handlers)
-                if "GET" in handlers:
+                if "GET" in handlers and "HEAD" not in handlers:
                     allowed.append("HEAD")
                 raise method_not_allowed(method, allowed)
             return handler, match.groupdict()

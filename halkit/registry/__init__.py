@@ -63,6 +63,7 @@ The subpackage, module by module:
 :mod:`halkit.registry.fastcheck`            the compiled yes/no check
 :mod:`halkit.registry.explain`              jsonschema errors to violations
 :mod:`halkit.registry.violations`           :class:`Violation`, rule codes, modes, format checks
+:mod:`halkit.registry.scaffold`             :func:`init_profile`: a minimal profile to start from
 ==========================================  ==========================================================
 
 ``import halkit`` loads none of jsonschema and referencing: they load with
@@ -75,6 +76,7 @@ from __future__ import annotations
 from .discovery import ENTRY_POINT_GROUP, ProfileRegistry, default_registry, profile, profiles
 from .hal_profile import HasDocument, Profile
 from .manifest import MANIFEST, AuthSpec, EmbeddedRule, Environment, LinkRule, TypeDefinition, meta_schema
+from .scaffold import init_profile
 from .violations import RULES, VALIDATION_MODES, Violation
 
 __all__ = [
@@ -92,6 +94,7 @@ __all__ = [
     "TypeDefinition",
     "Violation",
     "default_registry",
+    "init_profile",
     "meta_schema",
     "profile",
     "profiles",

@@ -24,7 +24,7 @@ only when a profile is loaded.
 
 from __future__ import annotations
 
-from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, FrozenSet, Iterator, List, Optional, Sequence, Set, Tuple, Union
 from urllib.parse import quote, urljoin, urlsplit
 
 import jsonschema.validators
@@ -94,7 +94,7 @@ def _resource(contents: Any) -> Any:
 def schema_registry(
     manifest: Manifest, schemas: Sequence[Tuple[str, Any]], origin: str
 ) -> Tuple["referencing.Registry[Any]", Dict[str, str]]:
-    """Check a profile's schemas and return them as a registry, with ``{$id: file name}``.
+    """Check a profile's schemas and return them as a registry, with ``{URI: file name}`` of the files.
 
     :param manifest: the checked manifest (its inline schemas are registered too).
     :param schemas: ``(file name, parsed JSON)`` of the schema files.
@@ -105,6 +105,7 @@ def schema_registry(
     meta = Draft202012Validator(Draft202012Validator.META_SCHEMA)
     resources = []
     ids: Dict[str, str] = {}
+    files: Dict[str, str] = {}
     #: (label, base URI, contents, pointer prefix) of every schema, for the $ref check
     documents: List[Tuple[str, str, Any, Tuple[PathSegment, ...]]] = []
     manifest_label = join(origin, MANIFEST)
@@ -120,16 +121,17 @@ def schema_registry(
         problems = schema_problems(meta, contents)
         if problems:
             raise broken(label, problems, "not a valid JSON Schema 2020-12 document")
-        schema_id = contents.get("$id")
-        if not isinstance(schema_id, str) or not urlsplit(schema_id).scheme:
-            raise broken(
-                label, [("/$id", f"a schema file needs an absolute $id (such as {manifest.base_uri}{file_name})")]
-            )
-        schema_id = schema_id.rstrip("#")
+        # no $id: the file is known as base_uri + its name; a relative $id
+        # resolves against base_uri too, so relative $refs between files work
+        given = contents.get("$id")
+        schema_id = urljoin(manifest.base_uri, given if isinstance(given, str) else file_name).rstrip("#")
+        if not urlsplit(schema_id).scheme:  # pragma: no cover - base_uri is absolute (meta-schema)
+            raise broken(label, [("/$id", f"{schema_id!r} is not an absolute URI")])
         if schema_id in ids:
             raise broken(label, [("/$id", f"$id {schema_id!r} is also the $id of {ids[schema_id]}")])
         ids[schema_id] = file_name
-        resources.append((schema_id, _resource(contents)))
+        files[schema_id] = file_name
+        resources.append((schema_id, _resource({**contents, "$id": schema_id})))
         documents.append((label, schema_id, contents, ()))
     for uri, contents, pointer in manifest.inline_schemas:
         path = tuple(pointer.split("/")[1:])
@@ -138,8 +140,8 @@ def schema_registry(
             raise broken(manifest_label, problems, "not a valid JSON Schema 2020-12 schema")
         if uri in ids:
             raise broken(manifest_label, [(f"{pointer}/$id", f"{uri!r} is also the $id of {ids[uri]}")])
-        ids[uri] = f"{MANIFEST}#{pointer}"
-        resources.append((uri, _resource(contents)))
+        ids[uri] = f"{MANIFEST} at {pointer}"
+        resources.append((uri, _resource({**contents, "$id": uri})))
         documents.append((manifest_label, uri, contents, path))
     registry: "referencing.Registry[Any]" = referencing.Registry().with_resources(resources).crawl()
     resolver = registry.resolver()
@@ -168,39 +170,49 @@ def schema_registry(
                     label,
                     [(where, f"$ref {ref!r} does not resolve (no network lookups are made): {_unresolvable(exc)}")],
                 ) from exc
-    return registry, ids
+    return registry, files
 
 
-def property_names(resolver: Any, uri: str, depth: int = 0) -> frozenset:  # type: ignore[type-arg]
-    """Return the property names a schema documents, through ``$ref`` and the applicators.
+def property_names(resolver: Any, uri: str) -> Tuple[FrozenSet[str], bool]:
+    """Return the property names a schema documents, and whether it admits any name.
+
+    Read through ``$ref`` and ``allOf``/``anyOf``/``oneOf``/``then``/``else``.
+    A schema admits any name (it describes a map) when it says so
+    explicitly: ``patternProperties``, or an ``additionalProperties`` that is
+    ``true`` or a schema.
 
     :param resolver: a :class:`referencing.Resolver`.
     :param uri: the schema's URI.
-    :param depth: how many ``$ref`` were followed to get here (the walk stops at 8).
     """
-    if depth > 8:
-        return frozenset()
-    try:
-        resolved = resolver.lookup(uri)
-    except referencing.exceptions.Unresolvable:  # pragma: no cover - checked at load time
-        return frozenset()
-    names: set = set()  # type: ignore[type-arg]
+    names: Set[str] = set()
+    any_name = [False]
 
-    def walk(node: Any, inner: Any) -> None:
+    def follow(inner: Any, ref: str, depth: int) -> None:
+        if depth > 8:
+            return
+        try:
+            resolved = inner.lookup(ref)
+        except referencing.exceptions.Unresolvable:  # pragma: no cover - checked at load time
+            return
+        walk(resolved.contents, resolved.resolver, depth)
+
+    def walk(node: Any, inner: Any, depth: int) -> None:
         if not isinstance(node, dict):
             return
         if isinstance(node.get("properties"), dict):
             names.update(node["properties"])
+        if "patternProperties" in node or node.get("additionalProperties", False) is not False:
+            any_name[0] = True
         if isinstance(node.get("$ref"), str):
-            names.update(property_names(inner, node["$ref"], depth + 1))
+            follow(inner, node["$ref"], depth + 1)
         for key in ("allOf", "anyOf", "oneOf"):
             for sub in node.get(key, []) if isinstance(node.get(key), list) else []:
-                walk(sub, inner)
+                walk(sub, inner, depth)
         for key in ("then", "else"):
-            walk(node.get(key), inner)
+            walk(node.get(key), inner, depth)
 
-    walk(resolved.contents, resolved.resolver)
-    return frozenset(names)
+    follow(resolver, uri, 0)
+    return frozenset(names), any_name[0]
 
 
 # --------------------------------------------------------------------------- #

@@ -179,10 +179,15 @@ class Profile:
             )
         self._registry: "referencing.Registry[Any]" = registry.with_resources(resources).crawl()
         resolver = self._registry.resolver()
-        self._properties: Mapping[str, FrozenSet[str]] = {
-            name: property_names(resolver, definition.schema_uri) if definition.schema_uri is not None else frozenset()
+        properties = {
+            name: property_names(resolver, definition.schema_uri)
+            if definition.schema_uri is not None
+            else (frozenset(), True)
             for name, definition in self._definitions.items()
         }
+        self._properties: Mapping[str, FrozenSet[str]] = {name: found for name, (found, _) in properties.items()}
+        #: the types whose schema admits any property name (or that have no schema)
+        self._open: FrozenSet[str] = frozenset(name for name, (_, any_name) in properties.items() if any_name)
         self._documented = {
             name: frozenset(
                 {("link", rel) for rel in definition.links}
@@ -442,9 +447,10 @@ class Profile:
         A warning-level rule (``undocumented``), for catching typos
         (``displayname``, a rel ``chanels``): each violation names the nearest
         documented name ("did you mean"). Embedded resources are checked by
-        their declared types; a type whose schema documents no properties
-        (none, or only ``additionalProperties``) reports no properties;
-        ``curies`` is always documented.
+        their declared types. Properties are not checked for a type without a
+        schema, nor for one whose schema admits any name
+        (``patternProperties``, or ``additionalProperties`` other than
+        ``false``); ``curies`` is always documented.
 
         :param document_or_resource: the document or resource.
         :param type: the type to check against.
@@ -460,7 +466,7 @@ class Profile:
             return
         definition = self._definitions[type]
         properties = self._properties[type]
-        if properties:
+        if type not in self._open:
             names = sorted(properties)
             for key in document:
                 if key in ("_links", "_embedded", "_templates") or key in properties:
@@ -549,13 +555,18 @@ class Profile:
 
         :param document_or_resource: the document or resource.
         """
-        ranked = self.rank_types(document_or_resource)
-        if not ranked:  # pragma: no cover - a profile has at least one type
+        # what rank_types would say, validating only the best-scoring types
+        document = document_of(document_or_resource)
+        scores = {name: self._specificity(name, document) for name in self._definitions}
+        if not scores:  # pragma: no cover - a profile has at least one type
             return []
-        best = ranked[0][2]
-        top = [(name, violations) for name, violations, score in ranked if score == best]
-        valid = [name for name, violations in top if not violations]
-        return valid if valid else [name for name, _ in top]
+        best = max(scores.values())
+        top = [name for name, score in scores.items() if score == best]
+        counts = {name: len(self._validate(document, name)) for name in top}
+        valid = [name for name in top if not counts[name]]
+        if valid:
+            return valid
+        return sorted(top, key=lambda name: (counts[name], top.index(name)))
 
     # -- the rules a client applies -----------------------------------------
 
@@ -595,6 +606,8 @@ class Profile:
         where = f"{url}: " if isinstance(url, str) else ""
         errors = [v for v in violations if v.rule not in WARNING_RULES]
         notes = [v for v in violations if v.rule in WARNING_RULES]
+        if notes:
+            warnings.warn(where + self.summary(notes, type), ProfileWarning, stacklevel=stacklevel + 1)
         if errors and validation == "strict":
             raise ProfileViolationError(
                 where + self.summary(errors, type),
@@ -603,8 +616,6 @@ class Profile:
             )
         if errors:
             warnings.warn(where + self.summary(errors, type), ProfileWarning, stacklevel=stacklevel + 1)
-        if notes:
-            warnings.warn(where + self.summary(notes, type), ProfileWarning, stacklevel=stacklevel + 1)
         return violations
 
     def check_method(

@@ -1,0 +1,31 @@
+"""halkit for asyncio: :class:`AsyncClient`, the async twin of :class:`halkit.Client`, on httpx.
+
+Needs the ``async`` extra (``pip install 'halkit[async]'``: httpx, hishel).
+``import halkit`` does not import this package (nor httpx);
+``halkit.AsyncClient`` loads it on first use.
+
+* :mod:`halkit.aio.client`: :class:`AsyncClient` (HTTP and the navigation seam);
+* :mod:`halkit.aio.model`: :class:`AsyncResource`, :class:`AsyncLink`,
+  :class:`AsyncTemplate`, :class:`AsyncPageIterator`, the shared model with
+  awaitable navigation;
+* :mod:`halkit.aio.transport`: redirects, retries, the body cap, errors;
+* :mod:`halkit.aio.auth`: credentials as httpx auth flows, scoped to origins;
+* :mod:`halkit.aio.fanout`: :func:`follow_all`.
+"""
+
+from __future__ import annotations
+
+from .auth import AsyncClientCredentials
+from .client import AsyncClient
+from .fanout import follow_all
+from .model import AsyncLink, AsyncPageIterator, AsyncResource, AsyncTemplate
+
+__all__ = [
+    "AsyncClient",
+    "AsyncClientCredentials",
+    "AsyncLink",
+    "AsyncPageIterator",
+    "AsyncResource",
+    "AsyncTemplate",
+    "follow_all",
+]

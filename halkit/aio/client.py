@@ -1,0 +1,574 @@
+"""The async twin of :class:`halkit.Client`, on httpx.
+
+:class:`AsyncClient` takes the same arguments as :class:`halkit.Client` and
+has the same methods, awaitable where they do I/O. It implements the
+navigation seam (:class:`halkit.typing.Navigator`) with coroutines: the
+resources it returns are :class:`~halkit.aio.AsyncResource` objects, the
+shared parsed model with awaitable navigation. Checks and rules come from
+the same places as the sync client's: URLs from :mod:`halkit.urls`, HAL
+parsing from :mod:`halkit.hal`, profile rules from
+:class:`halkit.registry.Profile` (``check_method``, ``link_target``,
+``response_type``, ``embedded_type``, ``infer_types``, ``enforce``), errors
+from :func:`halkit.exceptions.error_for_status`, the retry policy from
+:func:`halkit.client.default_retry`.
+"""
+
+from __future__ import annotations
+
+import json as _json
+import warnings
+from typing import TYPE_CHECKING, Any, Dict, Iterable, Mapping, Optional, Set, Tuple, Union, cast
+
+import httpx
+
+from .. import urls
+from ..client import (
+    DEFAULT_ACCEPT,
+    DEFAULT_MAX_BODY_SIZE,
+    DEFAULT_TIMEOUT,
+    RELATIVE_HREF_POLICIES,
+    Client,
+    default_retry,
+)
+from ..exceptions import (
+    CompatibilityWarning,
+    ContentTypeError,
+    DeprecatedLinkWarning,
+    DeprecationHeaderWarning,
+    HalFormatError,
+    HalkitError,
+    ProfileError,
+    error_for_status,
+)
+from ..hal import check_document, decode_json, is_json_media_type, media_type, warn_deviations
+from ..violations import VALIDATION_MODES
+from .auth import prepare_async_auth
+from .model import AsyncLink, AsyncResource, AsyncTemplate
+from .transport import DEFAULT_MAX_REDIRECTS, AsyncTransport, Body, as_httpx_timeout, default_ssl_context
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..registry import Profile
+    from ..typing import Navigator, Target, Variables
+
+__all__ = ["AsyncClient"]
+
+
+def _looks_like_json_object(content: bytes) -> bool:
+    return content.lstrip()[:1] == b"{"
+
+
+def _has_scheme_or_authority(href: str) -> bool:
+    """Whether ``href`` is an absolute URI or a network-path reference (``//host/...``)."""
+    if href.startswith("//"):
+        return True
+    scheme, sep, _ = href.partition(":")
+    return bool(sep) and bool(scheme) and scheme[0].isascii() and scheme[0].isalpha() and all(
+        c.isascii() and (c.isalnum() or c in "+-.") for c in scheme
+    )
+
+
+def _make_retry(retries: Any) -> Any:
+    """The retry policy for ``retries=`` (as :class:`halkit.Client` reads it), or ``None``."""
+    if not retries:
+        return None
+    if isinstance(retries, bool):
+        return default_retry(3)
+    if isinstance(retries, int):
+        return default_retry(retries)
+    return retries  # a urllib3 Retry, e.g. a halkit.client.HalkitRetry
+
+
+def _cache_transport(cache: Any, inner: httpx.AsyncBaseTransport) -> httpx.AsyncBaseTransport:
+    """Wrap ``inner`` in hishel's RFC 9111 cache (``cache=True`` or a hishel async storage)."""
+    try:
+        from hishel import AsyncSqliteStorage
+        from hishel.httpx import AsyncCacheTransport
+    except ImportError as exc:  # pragma: no cover - depends on the installed extras
+        raise HalkitError("cache= needs hishel: pip install 'halkit[async]'") from exc
+    storage = AsyncSqliteStorage(database_path=":memory:") if cache is True else cache
+    return cast(httpx.AsyncBaseTransport, AsyncCacheTransport(inner, storage=storage, rfc=True))
+
+
+class AsyncClient:
+    """A HAL API client for asyncio, on httpx (``pip install halkit[async]``).
+
+    Every argument is :class:`halkit.Client`'s, with these differences:
+
+    :param session: an :class:`httpx.AsyncClient` to send with (its pool,
+        TLS settings, proxies and cookies are kept; redirects are followed
+        by halkit, hop by hop). By default the client makes its own.
+    :param transport: an :class:`httpx.AsyncBaseTransport` for the client's
+        own httpx client (e.g. :class:`httpx.MockTransport` in tests).
+    :param auth: a :class:`halkit.auth.ClientCredentials`, a bearer token
+        string or :class:`halkit.auth.BearerToken`, a ``(user, password)``
+        tuple, or any :class:`httpx.Auth` (see :mod:`halkit.aio.auth`); sent
+        only to ``origins``.
+    :param retries: a number of retries (:func:`halkit.client.default_retry`),
+        a urllib3 ``Retry`` (the same policy objects as the sync client's), or
+        ``0``/``False`` for none; they apply with your ``session`` too.
+    :param cache: HTTP caching (RFC 9111) through hishel: ``True`` for an
+        in-memory store, or a hishel async storage; only with a client-made session.
+    :param max_redirects: the most redirect hops followed.
+    """
+
+    #: The classes the shared model builds for this navigator (see :mod:`halkit.aio.model`).
+    link_class = AsyncLink
+    template_class = AsyncTemplate
+    resource_class = AsyncResource
+
+    def __init__(
+        self,
+        entry_url: str,
+        *,
+        session: Optional[httpx.AsyncClient] = None,
+        transport: Optional[httpx.AsyncBaseTransport] = None,
+        auth: Any = None,
+        origins: Optional[Iterable[str]] = None,
+        timeout: Union[float, Tuple[float, float], None] = DEFAULT_TIMEOUT,
+        headers: Optional[Mapping[str, str]] = None,
+        profile: Union["Profile", str, None] = None,
+        validation: Optional[str] = None,
+        strict: bool = False,
+        max_body_size: int = DEFAULT_MAX_BODY_SIZE,
+        content_type: str = "application/json",
+        accept: str = DEFAULT_ACCEPT,
+        retries: Any = 3,
+        relative_hrefs: str = "document",
+        api_root: Optional[str] = None,
+        cache: Any = None,
+        max_redirects: int = DEFAULT_MAX_REDIRECTS,
+    ) -> None:
+        urls.check_scheme(entry_url)
+        self.entry_url = entry_url
+        if relative_hrefs not in RELATIVE_HREF_POLICIES:
+            raise HalkitError(f"relative_hrefs must be one of {RELATIVE_HREF_POLICIES}, not {relative_hrefs!r}")
+        #: How relative hrefs resolve: ``"document"`` or ``"api-root"``.
+        self.relative_hrefs = relative_hrefs
+        if api_root is None:
+            api_root = entry_url.split("#", 1)[0].split("?", 1)[0]
+        else:
+            urls.check_scheme(api_root)
+        #: The URL ``relative_hrefs="api-root"`` resolves against (it ends with ``/``).
+        self.api_root = api_root if api_root.endswith("/") else api_root + "/"
+        self._owns_session = session is None
+        if session is not None and (cache not in (None, False) or transport is not None):
+            raise HalkitError("cache= and transport= apply to a client-made session; configure yours instead")
+        if session is None:
+            inner = transport if transport is not None else httpx.AsyncHTTPTransport(verify=default_ssl_context())
+            if cache not in (None, False):
+                inner = _cache_transport(cache, inner)
+            session = httpx.AsyncClient(transport=inner, follow_redirects=False)
+        #: The :class:`httpx.AsyncClient` every request goes through.
+        self.session = session
+        self._transport = AsyncTransport(session, retry=_make_retry(retries), max_redirects=max_redirects)
+        self.timeout = timeout
+        self._default_timeout = as_httpx_timeout(timeout)
+        self.max_body_size = max_body_size
+        self.content_type = content_type
+        self.strict = strict
+        self._headers: Dict[str, str] = {"Accept": accept}
+        if headers:
+            self._headers.update(headers)
+        origin_urls = [o if "://" in o else f"https://{o}" for o in (origins or [entry_url])]
+        #: The origins (scheme, host, port) credentials may be sent to.
+        self.origins = frozenset(urls.origin(o) for o in origin_urls)
+        self._auth = prepare_async_auth(auth, origin_urls)
+        if isinstance(profile, str):
+            from ..registry import profile as load_profile
+
+            profile = load_profile(profile)
+        #: The profile resources are validated against, or ``None``.
+        self.profile: Optional["Profile"] = profile
+        if validation is None:
+            validation = "strict" if profile is not None else "off"
+        if validation not in VALIDATION_MODES:
+            raise HalkitError(f"validation must be one of {VALIDATION_MODES}, not {validation!r}")
+        self.validation = validation
+        self._warned: Set[str] = set()
+        self._warned_links: Set[Tuple[str, str, str]] = set()
+        self._warned_headers: Set[Tuple[str, str]] = set()
+        #: Requests sent by this client (each retry or redirect hop is not counted separately).
+        self.request_count = 0
+
+    @classmethod
+    def from_profile(
+        cls,
+        profile_or_name: Union["Profile", str],
+        client_id: Optional[str] = None,
+        client_secret: Optional[str] = None,
+        **kwargs: Any,
+    ) -> "AsyncClient":
+        """A ready client for a profiled API; the arguments of :meth:`halkit.Client.from_profile`."""
+        build = Client.__dict__["from_profile"].__func__  # the same code, building this class
+        return cast(AsyncClient, build(cls, profile_or_name, client_id, client_secret, **kwargs))
+
+    # -- lifecycle ---------------------------------------------------------
+
+    async def aclose(self) -> None:
+        """Close the httpx client, if this client made it, and the auth's token connections."""
+        if self._owns_session:
+            await self._transport.aclose()
+        if self._auth is not None:
+            await self._auth.aclose()
+
+    async def close(self) -> None:
+        """The same as :meth:`aclose` (the sync client's name)."""
+        await self.aclose()
+
+    async def __aenter__(self) -> "AsyncClient":
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        await self.aclose()
+
+    def __repr__(self) -> str:
+        profile = f" profile={self.profile.name!r}" if self.profile is not None else ""
+        return f"<halkit.AsyncClient {self.entry_url!r}{profile} validation={self.validation!r}>"
+
+    # -- entry points ------------------------------------------------------
+
+    async def root(self) -> AsyncResource:
+        """GET the entry point."""
+        entry_type = self.profile.entry_type if self.profile is not None else None
+        return await self.get(self.entry_url, type=entry_type)
+
+    async def get(
+        self,
+        url: str,
+        *,
+        type: Optional[str] = None,
+        params: Optional[Mapping[str, Any]] = None,
+        validation: Optional[str] = None,
+    ) -> AsyncResource:
+        """GET ``url`` and return the resource (see :meth:`halkit.Client.get`)."""
+        if validation is not None and validation not in VALIDATION_MODES:
+            raise HalkitError(f"validation must be one of {VALIDATION_MODES}, not {validation!r}")
+        result = await self._exchange("GET", url, params=params, type_hint=type, validation=validation)
+        if result is None:
+            raise ContentTypeError(f"GET {url} answered 204 No Content: no body", url=url, method="GET", status=204)
+        return result
+
+    async def post(self, url: str, json: Any = None, **kwargs: Any) -> Optional[AsyncResource]:
+        """POST to ``url`` (see :meth:`halkit.Client.post`)."""
+        return await self._verb("POST", url, json=json, **kwargs)
+
+    async def put(self, url: str, json: Any = None, **kwargs: Any) -> Optional[AsyncResource]:
+        """PUT to ``url``."""
+        return await self._verb("PUT", url, json=json, **kwargs)
+
+    async def patch(self, url: str, json: Any = None, **kwargs: Any) -> Optional[AsyncResource]:
+        """PATCH ``url``."""
+        return await self._verb("PATCH", url, json=json, **kwargs)
+
+    async def delete(self, url: str, **kwargs: Any) -> Optional[AsyncResource]:
+        """DELETE ``url``."""
+        return await self._verb("DELETE", url, **kwargs)
+
+    async def _verb(
+        self,
+        method: str,
+        url: str,
+        *,
+        json: Any = None,
+        data: Any = None,
+        params: Optional[Mapping[str, Any]] = None,
+        headers: Optional[Mapping[str, str]] = None,
+        files: Any = None,
+        timeout: Any = None,
+        type: Optional[str] = None,
+    ) -> Optional[AsyncResource]:
+        return await self._exchange(
+            method, url, json=json, data=data, params=params, headers=headers, files=files, timeout=timeout,
+            type_hint=type,
+        )
+
+    async def follow(self, *rels: str, **variables: Any) -> AsyncResource:
+        """Fetch the entry point and follow ``rels`` from it (see :meth:`AsyncResource.follow`)."""
+        return await (await self.root()).follow(*rels, **variables)
+
+    def resolve_href(self, base: Optional[str], href: str) -> str:
+        """Resolve ``href``, found in a document at ``base``, by the :attr:`relative_hrefs` policy."""
+        if self.relative_hrefs == "api-root" and not _has_scheme_or_authority(href):
+            return urls.resolve(self.api_root, href.lstrip("/"))
+        return urls.resolve(base, href) if base else href
+
+    # -- HTTP --------------------------------------------------------------
+
+    async def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        json: Any = None,
+        data: Any = None,
+        params: Optional[Mapping[str, Any]] = None,
+        headers: Optional[Mapping[str, str]] = None,
+        files: Any = None,
+        timeout: Any = None,
+    ) -> httpx.Response:
+        """Send one request and return the :class:`httpx.Response`, its body read.
+
+        :raises halkit.HTTPError: a 4xx or 5xx answer (with the response and parsed body).
+        :raises halkit.TransportError: connection errors and timeouts.
+        :raises halkit.UnsafeURLError: a URL (or redirect) whose scheme is not http or https.
+        :raises halkit.ResponseTooLargeError: a body over :attr:`max_body_size`.
+        """
+        method = method.upper()
+        urls.check_scheme(url)  # (again for every hop, in the transport) before the body is encoded
+        hdrs: Dict[str, str] = dict(self._headers)
+        body = Body(files=files)
+        if json is not None:
+            try:
+                body.content = _json.dumps(json, allow_nan=False, separators=(",", ":")).encode("utf-8")
+            except (TypeError, ValueError) as exc:
+                raise HalkitError(f"cannot send the request body as JSON: {exc}") from exc
+            hdrs["Content-Type"] = self.content_type
+        elif isinstance(data, str):
+            body.content = data.encode("utf-8")
+        elif isinstance(data, (bytes, bytearray)):
+            body.content = bytes(data)
+        elif data is not None:
+            body.data = data
+        if headers:
+            hdrs.update(headers)
+        self.request_count += 1
+        response = await self._transport.send(
+            method,
+            url,
+            headers=hdrs,
+            body=body,
+            params=params,
+            auth=self._auth,
+            timeout=self._default_timeout if timeout is None else as_httpx_timeout(timeout),
+            max_body_size=self.max_body_size,
+        )
+        if "deprecation" in response.headers or "sunset" in response.headers:
+            self._warn_deprecation_headers(response)
+        if response.status_code >= 400:
+            raise error_for_status(
+                response.status_code,
+                response=cast(Any, response),
+                body=self._error_body(response),
+                url=str(response.url) or url,
+                method=method,
+            )
+        return response
+
+    @staticmethod
+    def _error_body(response: httpx.Response) -> Any:
+        if not response.content:
+            return None
+        if not is_json_media_type(media_type(response.headers.get("Content-Type"))):
+            return None
+        try:
+            return _json.loads(response.content)
+        except ValueError:
+            return None
+
+    def _warn_deprecation_headers(self, response: httpx.Response) -> None:
+        dep = response.headers.get("Deprecation", "")
+        sunset = response.headers.get("Sunset", "")
+        key = (urls.format_origin(urls.origin(str(response.url))), dep + "|" + sunset)
+        if key in self._warned_headers:
+            return
+        self._warned_headers.add(key)
+        parts = []
+        if dep:
+            parts.append(f"Deprecation: {dep}")
+        if sunset:
+            parts.append(f"Sunset: {sunset}")
+        warnings.warn(f"{response.url} is deprecated ({'; '.join(parts)})", DeprecationHeaderWarning, stacklevel=4)
+
+    # -- the navigation seam (halkit.typing.Navigator, with coroutines) ------
+
+    async def send(
+        self,
+        source: Optional[str],
+        target: "Target",
+        method: str,
+        *,
+        variables: Optional["Variables"] = None,
+        json: Any = None,
+        data: Any = None,
+        params: Optional[Mapping[str, Any]] = None,
+        headers: Optional[Mapping[str, str]] = None,
+        files: Any = None,
+        timeout: Any = None,
+    ) -> Optional[AsyncResource]:
+        """Send ``method`` to a link or URL on behalf of a resource (see :meth:`halkit.Client.send`)."""
+        method = method.upper()
+        url, rel = self._prepare(source, target, method, variables)
+        return await self._exchange(
+            method, url, json=json, data=data, params=params, headers=headers, files=files, timeout=timeout,
+            type_hint=self._answer_type(source, rel, method),
+        )
+
+    async def send_raw(
+        self,
+        source: Optional[str],
+        target: "Target",
+        method: str,
+        *,
+        variables: Optional["Variables"] = None,
+        json: Any = None,
+        data: Any = None,
+        params: Optional[Mapping[str, Any]] = None,
+        headers: Optional[Mapping[str, str]] = None,
+        files: Any = None,
+        timeout: Any = None,
+    ) -> httpx.Response:
+        """Like :meth:`send` (the same checks), but return the :class:`httpx.Response` (HEAD, OPTIONS)."""
+        method = method.upper()
+        url, _ = self._prepare(source, target, method, variables)
+        return await self.request(
+            method, url, json=json, data=data, params=params, headers=headers, files=files, timeout=timeout
+        )
+
+    def embedded_type(self, source: Optional[str], rel: str) -> Optional[str]:
+        """The profile type of what a ``source`` resource embeds under ``rel``, if the profile says."""
+        if self.profile is None or source is None:
+            return None
+        return self.profile.embedded_type(source, rel)
+
+    def _prepare(
+        self, source: Optional[str], target: "Target", method: str, variables: Optional["Variables"]
+    ) -> Tuple[str, Optional[str]]:
+        """The URL and rel of a request; warns about deprecated links and checks the method."""
+        if isinstance(target, str):
+            url, rel = target, ("self" if source is not None else None)
+        else:
+            url, rel = target.expand(variables or {}), target.rel
+            if target.deprecation is not None:
+                key = (target.rel, target.href, target.deprecation)
+                if key not in self._warned_links:
+                    self._warned_links.add(key)
+                    warnings.warn(
+                        f"link {target.rel!r} ({target.href}) is deprecated: see {target.deprecation}",
+                        DeprecatedLinkWarning,
+                        stacklevel=5,
+                    )
+        if self.profile is not None and source is not None and rel is not None:
+            self.profile.check_method(source, rel, method, self.validation, stacklevel=5)
+        return url, rel
+
+    def _answer_type(self, source: Optional[str], rel: Optional[str], method: str) -> Optional[str]:
+        if self.profile is None or source is None or rel is None:
+            return None
+        if method == "GET":
+            return self.profile.link_target(source, rel)
+        return self.profile.response_type(source, rel, method)
+
+    # -- resources ---------------------------------------------------------
+
+    async def _exchange(
+        self,
+        method: str,
+        url: str,
+        *,
+        json: Any = None,
+        data: Any = None,
+        params: Optional[Mapping[str, Any]] = None,
+        headers: Optional[Mapping[str, str]] = None,
+        files: Any = None,
+        timeout: Any = None,
+        type_hint: Optional[str] = None,
+        validation: Optional[str] = None,
+    ) -> Optional[AsyncResource]:
+        """Send a request and build the resource that comes back (typed and validated)."""
+        response = await self.request(
+            method, url, json=json, data=data, params=params, headers=headers, files=files, timeout=timeout
+        )
+        if method == "HEAD":
+            return None
+        final_url = str(response.url) or url
+        location = response.headers.get("Location")
+        content = response.content
+        if (
+            method != "GET"
+            and location
+            and response.status_code in (200, 201)
+            and content.strip()
+            and not is_json_media_type(media_type(response.headers.get("Content-Type")))
+            and not _looks_like_json_object(content)
+        ):
+            return await self.get(urls.resolve(final_url, location), type=type_hint)
+        if response.status_code == 204 or not content.strip():
+            if method != "GET" and location and response.status_code in (200, 201):
+                return await self.get(urls.resolve(final_url, location), type=type_hint)
+            if method == "GET" and response.status_code != 204:
+                raise ContentTypeError(
+                    f"GET {final_url} answered {response.status_code} with an empty body",
+                    content_type=response.headers.get("Content-Type"),
+                    status=response.status_code,
+                    url=final_url,
+                    method=method,
+                )
+            return None
+        return self._resource_from(response, type_hint, method=method, validation=validation)
+
+    def _resource_from(
+        self,
+        response: httpx.Response,
+        type_hint: Optional[str],
+        *,
+        method: str = "GET",
+        validation: Optional[str] = None,
+    ) -> AsyncResource:
+        url = str(response.url)
+        content = response.content
+        media = media_type(response.headers.get("Content-Type"))
+        if not is_json_media_type(media):
+            if self.strict or not _looks_like_json_object(content):
+                shown = media or "no Content-Type"
+                raise ContentTypeError(
+                    f"{method} {url} answered {response.status_code} with {shown}, not JSON"
+                    + (f" (body starts {content[:60]!r})" if content else " (empty body)"),
+                    content_type=response.headers.get("Content-Type"),
+                    status=response.status_code,
+                    url=url,
+                    method=method,
+                )
+        try:
+            document = decode_json(content, strict=self.strict)
+        except HalFormatError as exc:
+            exc.args = (f"{method} {url}: {exc} (body starts {content[:60]!r})",)
+            exc.response = cast(Any, response)
+            raise
+        try:
+            deviations = check_document(document, strict=self.strict)
+        except HalFormatError as exc:
+            exc.args = (f"{method} {url}: {exc}",)
+            exc.response = cast(Any, response)
+            raise
+        if not is_json_media_type(media):
+            self._warn_once("content-type", f"{url} served JSON as {media or 'no Content-Type'}")
+        if deviations:
+            warn_deviations(deviations, self._warned, where=url, stacklevel=5)
+        mode = self.validation if validation is None else validation
+        profile = self.profile if mode != "off" else None
+        type_ = type_hint
+        if type_ is None and profile is not None and method != "GET":
+            candidates = profile.infer_types(document)
+            type_ = candidates[0] if candidates else None
+        resource = self.resource_class(
+            document,
+            base_url=url,
+            navigator=cast("Navigator", self),
+            type=type_,
+            response=cast(Any, response),
+            strict=self.strict,
+        )
+        if profile is not None and type_ is not None:
+            try:
+                profile.enforce(resource, type_, mode, stacklevel=5)
+            except ProfileError as exc:
+                exc.args = (f"{url}: {exc}",)
+                exc.resource = resource
+                raise
+        return resource
+
+    def _warn_once(self, kind: str, message: str) -> None:
+        if kind in self._warned:
+            return
+        self._warned.add(kind)
+        warnings.warn(f"lenient HAL parsing accepted {message} [{kind}]", CompatibilityWarning, stacklevel=5)

@@ -1,0 +1,72 @@
+"""Concurrent fan-out for the async client: follow many links at once, a bounded number in flight.
+
+::
+
+    users = page.embedded("users")
+    full = await halkit.aio.follow_all(users, "self", max_workers=16)
+
+The same contract as :func:`halkit.follow_all`: results in input order, at
+most ``max_workers`` requests in flight (an :class:`asyncio.Semaphore`, not
+threads), the first failure in input order raised once everything has
+finished, or every failure in place with ``return_exceptions=True``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Iterable, List, Union
+
+from ..exceptions import HalkitError
+from ..fanout import DEFAULT_MAX_WORKERS
+from .model import AsyncLink, AsyncResource
+
+__all__ = ["follow_all"]
+
+
+async def follow_all(
+    items: Iterable[Union[AsyncResource, AsyncLink]],
+    rel: str = "self",
+    *,
+    max_workers: int = DEFAULT_MAX_WORKERS,
+    return_exceptions: bool = False,
+    **variables: Any,
+) -> List[Any]:
+    """Follow ``rel`` from every resource (or follow every link) concurrently.
+
+    Each :class:`~halkit.aio.AsyncResource` is fetched as
+    ``await resource.follow(rel, embedded=False, **variables)``, each
+    :class:`~halkit.aio.AsyncLink` as ``await link.follow(**variables)``.
+
+    :param items: async resources or links.
+    :param rel: the rel to follow from each resource (ignored for links).
+    :param max_workers: the most requests in flight at once (>= 1).
+    :param return_exceptions: put each failure in the result list in place of
+        its resource, instead of raising.
+    :param variables: URI template variables for templated links.
+    :returns: the resources, in the order of ``items``.
+    :raises halkit.HalkitError: the first failure in input order (by default),
+        once every request has finished. An item that is neither an async
+        resource nor an async link fails before anything is sent.
+    """
+    if not isinstance(max_workers, int) or isinstance(max_workers, bool) or max_workers < 1:
+        raise HalkitError(f"max_workers must be an int >= 1, not {max_workers!r}")
+    todo = list(items)
+    for index, item in enumerate(todo):
+        if not isinstance(item, (AsyncResource, AsyncLink)):
+            raise HalkitError(
+                f"follow_all() takes resources or links of an AsyncClient; item {index} is a {type(item).__name__}"
+            )
+    gate = asyncio.Semaphore(max_workers)
+
+    async def fetch(item: Union[AsyncResource, AsyncLink]) -> AsyncResource:
+        async with gate:
+            if isinstance(item, AsyncLink):
+                return await item.follow(**variables)
+            return await item.follow(rel, embedded=False, **variables)
+
+    outcomes: List[Any] = list(await asyncio.gather(*(fetch(item) for item in todo), return_exceptions=True))
+    if not return_exceptions:
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                raise outcome
+    return outcomes

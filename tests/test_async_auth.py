@@ -1,0 +1,277 @@
+"""OAuth 2.0 client credentials and origin scoping through both clients (sync and async).
+
+The same scenarios, the same loopback OAuth server (tests/oauth_server.py):
+one token request per lifetime however many concurrent requests (threads for
+the sync client, tasks for the async one), one renewal and retry after a 401,
+credentials only to their origins (also across redirects, also for custom
+headers), the leeway, and no secret in reprs, logs or messages.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Iterator
+
+import async_twins
+import httpx
+import pytest
+import requests
+from async_twins import Twin, io
+
+import halkit
+from halkit.auth import ClientCredentials
+
+from oauth_server import FakeClock, OAuthServer
+from server import TestServer
+
+SECRET = "s3cr3t-Zq9xW"
+
+#: the fixture running each test once per client (sync, async)
+twin = async_twins.twin
+
+
+@pytest.fixture
+def server() -> Iterator[OAuthServer]:
+    with OAuthServer(client_secret=SECRET) as srv:
+        yield srv
+
+
+@pytest.fixture
+def other() -> Iterator[OAuthServer]:
+    """A second loopback server, on another port, that just records requests."""
+    with OAuthServer(protected=False) as srv:
+        yield srv
+
+
+def credentials(srv: OAuthServer, **kwargs: Any) -> ClientCredentials:
+    return ClientCredentials(srv.token_url, srv.client_id, srv.client_secret, **kwargs)
+
+
+def set_clock(twin: Twin, client: Any, clock: Any) -> None:
+    """Put a fake clock on the client's token cache (each twin keeps its own)."""
+    if twin.is_async:
+        client._auth.auth.clock = clock
+    else:
+        client._auth._state.clock = clock
+
+
+def items_url(srv: OAuthServer, n: int) -> str:
+    return srv.url(f"/api/items?page=1&pages={n}")
+
+
+def unfetched_page(twin: Twin, client: Any, srv: OAuthServer, n: int) -> Any:
+    """A page of ``n`` item resources on ``client``, built without any request."""
+    doc = {"_embedded": {"x": [{"_links": {"self": {"href": f"/api/p{i}"}}} for i in range(n)]}}
+    cls = halkit.aio.AsyncResource if twin.is_async else halkit.Resource
+    return cls(doc, base_url=srv.url("/api/"), navigator=client)
+
+
+def test_concurrent_first_requests_share_one_token(twin: Twin, server: OAuthServer) -> None:
+    server.token_delay = 0.05  # the token request is still in flight when the others ask
+
+    async def scenario() -> None:
+        client = twin.client(server.url("/api/"), auth=credentials(server))
+        page = unfetched_page(twin, client, server, 12)
+        got = await twin.follow_all(page.embedded("x"), max_workers=12)
+        assert [r["path"] for r in got] == [f"/api/p{i}" for i in range(12)]
+
+    twin.run(scenario)
+    assert len(server.token_requests) == 1
+    assert [r.status for r in server.api_requests] == [200] * 12
+
+
+def test_concurrent_401s_renew_once(twin: Twin, server: OAuthServer) -> None:
+    server.token_delay = 0.05
+
+    async def scenario() -> None:
+        client = twin.client(server.url("/api/"), auth=credentials(server))
+        await io(client.get(server.url("/api/x")))
+        server.revoke_all()  # every request of the fan-out now meets a 401 first
+        got = await twin.follow_all(unfetched_page(twin, client, server, 10).embedded("x"), max_workers=10)
+        assert len(got) == 10
+
+    twin.run(scenario)
+    assert len(server.token_requests) == 2  # the first one, and one renewal for ten 401s
+
+
+def test_401_renews_and_retries_once_with_the_body(twin: Twin, server: OAuthServer) -> None:
+    async def scenario() -> None:
+        client = twin.client(server.url("/api/"), auth=credentials(server))
+        await io(client.get(server.url("/api/x")))
+        server.revoke_all()
+        answer = await io(client.post(server.url("/api/x"), {"name": "x"}))
+        assert answer["path"] == "/api/x"
+
+    twin.run(scenario)
+    assert [r.status for r in server.api_requests] == [200, 401, 200]
+    assert server.api_requests[1].body == server.api_requests[2].body
+    assert b'"name"' in server.api_requests[2].body
+    assert len(server.token_requests) == 2
+    assert server.api_requests[2].authorization == f"Bearer {server.token_requests[1].token}"
+
+
+def test_second_401_is_raised(twin: Twin, server: OAuthServer) -> None:
+    server.reject_all = True
+
+    async def scenario() -> None:
+        client = twin.client(server.url("/api/"), auth=credentials(server))
+        with pytest.raises(halkit.UnauthorizedError):
+            await io(client.get(server.url("/api/x")))
+
+    twin.run(scenario)
+    assert [r.status for r in server.api_requests] == [401, 401]
+    assert len(server.token_requests) == 2
+
+
+def test_credentials_stay_on_their_origin(twin: Twin, server: OAuthServer, other: OAuthServer) -> None:
+    async def scenario() -> None:
+        client = twin.client(server.url("/api/"), auth=credentials(server))
+        page = await io(client.get(server.url("/api/link"), params={"href": other.url("/api/elsewhere")}))
+        await io(page.follow("other"))
+        landed = await io(client.get(server.url("/api/redirect"), params={"to": other.url("/api/landed")}))
+        assert landed.url == other.url("/api/landed")
+        same = await io(client.get(server.url("/api/redirect"), params={"to": server.url("/api/here")}))
+        assert same["path"] == "/api/here"
+
+    twin.run(scenario)
+    assert [r.authorization for r in other.api_requests] == [None, None]
+    assert all(r.authorization and r.authorization.startswith("Bearer ") for r in server.api_requests)
+
+
+def _key_auth(twin: Twin) -> Any:
+    """An auth that sets a custom header (an API key), for each client's HTTP library."""
+    if twin.is_async:
+        class Key(httpx.Auth):
+            def auth_flow(self, request: httpx.Request) -> Any:
+                request.headers["X-Api-Key"] = SECRET
+                yield request
+
+        return Key()
+
+    class RKey(requests.auth.AuthBase):
+        def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
+            r.headers["X-Api-Key"] = SECRET
+            return r
+
+    return RKey()
+
+
+def test_custom_auth_headers_stay_on_their_origin(twin: Twin) -> None:
+    api, elsewhere = TestServer(), TestServer()
+    try:
+        api.add("/x", {"ok": 1})
+        elsewhere.add("/landed", {"landed": 1})
+        api.add("/go", None, status=302, headers={"Location": elsewhere.url("/landed")})
+        api.add("/link", {"_links": {"other": {"href": elsewhere.url("/landed")}}})
+
+        async def scenario() -> None:
+            client = twin.client(api.url("/"), auth=_key_auth(twin))
+            await io(client.get(api.url("/x")))
+            landed = await io(client.get(api.url("/go")))
+            assert landed["landed"] == 1
+            await io((await io(client.get(api.url("/link")))).follow("other"))
+
+        twin.run(scenario)
+        assert [r.headers.get("x-api-key") for r in api.log] == [SECRET] * 3
+        assert [r.headers.get("x-api-key") for r in elsewhere.log] == [None, None]
+    finally:
+        api.close()
+        elsewhere.close()
+
+
+def test_bearer_token_and_basic_are_scoped(twin: Twin, server: OAuthServer, other: OAuthServer) -> None:
+    server.issue("static-token")
+
+    async def scenario() -> None:
+        client = twin.client(server.url("/api/"), auth="static-token")
+        await io(client.get(server.url("/api/x")))
+        await io(client.get(server.url("/api/redirect"), params={"to": other.url("/api/y")}))
+        server.revoke_all()
+        with pytest.raises(halkit.UnauthorizedError):
+            await io(client.get(server.url("/api/x")))  # nothing to renew
+        basic = twin.client(other.url("/api/"), auth=("user", SECRET), origins=[server.origin])
+        await io(basic.get(other.url("/api/z")))
+
+    twin.run(scenario)
+    assert server.api_requests[0].authorization == "Bearer static-token"
+    assert [r.authorization for r in other.api_requests] == [None, None]
+    assert len(server.token_requests) == 0
+
+
+@pytest.mark.parametrize("leeway, renews_at", [(None, 90.0), (30.0, 70.0)])
+def test_leeway(twin: Twin, leeway: Any, renews_at: float) -> None:
+    clock = FakeClock()
+    with OAuthServer(lifetime=100, clock=clock) as srv:
+        async def scenario() -> None:
+            client = twin.client(srv.url("/api/"), auth=credentials(srv, leeway=leeway))
+            set_clock(twin, client, clock)
+            await io(client.get(srv.url("/api/a")))
+            clock.advance(renews_at - 0.5)
+            await io(client.get(srv.url("/api/b")))
+            assert len(srv.token_requests) == 1
+            clock.advance(1.0)
+            await io(client.get(srv.url("/api/c")))
+            assert len(srv.token_requests) == 2
+
+        twin.run(scenario)
+
+
+@pytest.mark.parametrize("reply, match", [
+    ((401, "application/json", b'{"error": "invalid_client"}'), "invalid_client"),
+    ((200, "text/html", b"<html>"), "not a JSON object|JSON token response"),
+    ((302, "text/plain", b""), "redirect"),
+    ((200, "application/json", b'{"token_type": "bearer"}'), "without an access_token"),
+    ((200, "application/json", b'{"access_token": "x y", "token_type": "bearer"}'), "bearer header"),
+    ((200, "application/json", b'{"access_token": "abc", "token_type": "mac"}'), "bearer tokens only"),
+])
+def test_token_endpoint_failures_are_auth_errors(twin: Twin, server: OAuthServer, reply: Any, match: str) -> None:
+    server.token_reply = reply
+
+    async def scenario() -> None:
+        client = twin.client(server.url("/api/"), auth=credentials(server))
+        with pytest.raises(halkit.AuthError, match=match):
+            await io(client.get(server.url("/api/x")))
+
+    twin.run(scenario)
+    assert server.api_requests == []
+
+
+def test_plain_http_token_endpoint_off_loopback_is_refused(twin: Twin) -> None:
+    with pytest.raises(halkit.AuthError, match="plain http"):
+        twin.client("http://127.0.0.1:9/", auth=ClientCredentials("http://auth.example.com/token", "a", "b"))
+
+
+def test_no_secret_in_reprs_logs_or_messages(
+    twin: Twin, server: OAuthServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+
+    async def scenario() -> Any:
+        client = twin.client(server.url("/api/"), auth=credentials(server, password_fields=True,
+                                                                    extra_params={"audience": "hidden-value"}))
+        await io(client.get(server.url("/api/x")))
+        server.revoke_all()
+        await io(client.get(server.url("/api/x")))  # 401, renewal, retry
+        server.token_reply = (401, "application/json", b'{"error": "invalid_client", "error_description": "'
+                              + SECRET.encode() + b' is wrong"}')
+        server.revoke_all()
+        with pytest.raises(halkit.AuthError) as info:
+            await io(client.get(server.url("/api/x")))
+        return client, info.value
+
+    client, error = twin.run(scenario)
+    tokens = [r.token for r in server.token_requests if r.token]
+    assert len(tokens) == 2
+    logged = caplog.text + "".join(r.getMessage() + repr(r.args) for r in caplog.records)
+    shown = repr(client) + repr(client._auth) + str(error) + repr(error)
+    for secret in [SECRET, "hidden-value", *tokens]:
+        assert secret not in logged
+        assert secret not in shown
+    assert any(r.name.startswith("halkit") for r in caplog.records)
+
+
+def test_async_client_refuses_a_requests_auth(server: OAuthServer) -> None:
+    with pytest.raises(halkit.AuthError, match="httpx.Auth"):
+        halkit.AsyncClient(server.url("/api/"), auth=requests.auth.HTTPBasicAuth("u", "p"))
+    with pytest.raises(halkit.AuthError):
+        halkit.AsyncClient(server.url("/api/"), auth=42)

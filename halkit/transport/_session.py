@@ -369,7 +369,10 @@ class Urllib3Transport(_SessionBase):
         return self._send_fast(routed[0], routed[1], request)
 
     def _headers(self, request: Request) -> "CaseInsensitiveDict[Any]":
-        merged: CaseInsensitiveDict[Any] = CaseInsensitiveDict(self.session.headers)
+        base = self.session.headers
+        merged: CaseInsensitiveDict[Any] = (
+            base.copy() if type(base) is CaseInsensitiveDict else CaseInsensitiveDict(base)  # type: ignore[attr-defined]
+        )
         for key, value in request.headers.items():
             if value is None:
                 merged.pop(key, None)

@@ -256,6 +256,7 @@ def test_connection_refused_is_connect_error() -> None:
     with pytest.raises(halkit.ConnectError) as info:
         send(t, f"http://127.0.0.1:{port}/x")
     assert info.value.url == f"http://127.0.0.1:{port}/x" and t.fast_sends == 1
+    assert isinstance(info.value.__cause__, requests.exceptions.ConnectionError)  # as on requests' path
 
 
 def test_read_timeout_is_timeout_error(server: TestServer, prefix: str) -> None:

@@ -262,3 +262,12 @@ def test_retry_after_never_waits_past_the_deadline(server: TestServer, prefix: s
     box = finishes(30, client.root)
     assert isinstance(box.get("error"), halkit.ServerError), repr(box.get("error"))
     assert len(seen) == 1, "a 3 s Retry-After would pass the 2 s deadline: no retry"
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_the_deadline_holds_with_an_auth_hook_too(raw: Any, path: str) -> None:
+    srv = raw(dripping(10_000, 0.1))
+    client = Client(srv.url("/x"), session=session_for(path), auth="tok", timeout=1.0, deadline=1.0, retries=0)
+    box = finishes(30, client.root)
+    assert isinstance(box.get("error"), halkit.TimeoutError), repr(box.get("error"))
+    assert "deadline" in str(box["error"])

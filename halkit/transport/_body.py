@@ -20,6 +20,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.response import HTTPResponse
 
 from ..exceptions import ResponseTooLargeError, TimeoutError
+from ..urls import origin_of
 
 __all__ = ["CappedRaw", "cap_hook", "has_body", "read_body", "set_content"]
 
@@ -208,7 +209,7 @@ def cap_hook(limit: int, deadline: Optional[float], method: str, url: str,
     origin's challenge). ``keep(hook)`` says which hooks stay (the
     session's own, and this one).
     """
-    origin = _origin(url)
+    origin = origin_of(url)
 
     def hook(response: requests.Response, **kwargs: Any) -> requests.Response:
         if deadline is not None and time.monotonic() > deadline:
@@ -220,18 +221,10 @@ def cap_hook(limit: int, deadline: Optional[float], method: str, url: str,
         request = response.request
         if response.is_redirect and request is not None:
             target = requests.compat.urljoin(response.url or "", response.headers.get("location", ""))
-            if _origin(target) != origin:
+            if origin is None or origin_of(target) != origin:
                 hooks: Dict[str, List[Any]] = request.hooks  # type: ignore[assignment]
                 hooks["response"] = [h for h in hooks.get("response", []) if h is hook or keep(h)]
         return response
 
     return hook
 
-
-def _origin(url: str) -> str:
-    scheme, _, rest = url.partition("://")
-    authority = rest.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0].rpartition("@")[2].lower()
-    scheme = scheme.lower()
-    if ":" not in authority.rpartition("]")[2]:
-        authority += ":443" if scheme == "https" else ":80"
-    return f"{scheme}://{authority}"

@@ -31,7 +31,7 @@ from ..exceptions import (
     UnsafeURLError,
 )
 
-__all__ = ["map_error"]
+__all__ = ["as_requests_error", "map_error"]
 
 _rex = requests.exceptions
 
@@ -96,3 +96,37 @@ def map_error(exc: BaseException, method: str, url: str, deadline: Optional[floa
 
 def _tls(where: str, exc: BaseException, url: str, method: str) -> ConnectError:
     return ConnectError(f"{where}: TLS failed (is the server's certificate trusted?): {exc}", url=url, method=method)
+
+
+def as_requests_error(exc: BaseException) -> BaseException:
+    """The requests exception :class:`requests.adapters.HTTPAdapter` raises for a urllib3 error (same mapping).
+
+    The fast path calls urllib3 directly; its connection errors are first
+    turned into what ``HTTPAdapter.send`` would have raised, so a
+    :class:`halkit.TransportError`'s ``__cause__`` is a requests exception
+    on both paths, as documented.
+    """
+    if isinstance(exc, (ProtocolError, OSError)) and not isinstance(exc, HalkitError):
+        return _rex.ConnectionError(exc)
+    if isinstance(exc, MaxRetryError):
+        reason = exc.reason
+        if isinstance(reason, ConnectTimeoutError) and not isinstance(reason, NewConnectionError):
+            return _rex.ConnectTimeout(exc)
+        if isinstance(reason, ResponseError):
+            return _rex.RetryError(exc)
+        if isinstance(reason, _URLLib3ProxyError):
+            return _rex.ProxyError(exc)
+        if isinstance(reason, _URLLib3SSLError):
+            return _rex.SSLError(exc)
+        return _rex.ConnectionError(exc)
+    if isinstance(exc, ClosedPoolError):
+        return _rex.ConnectionError(exc)
+    if isinstance(exc, _URLLib3ProxyError):
+        return _rex.ProxyError(exc)
+    if isinstance(exc, _URLLib3SSLError):
+        return _rex.SSLError(exc)
+    if isinstance(exc, ReadTimeoutError):
+        return _rex.ReadTimeout(exc)
+    if isinstance(exc, _URLLib3InvalidHeader):
+        return _rex.InvalidHeader(exc)
+    return exc

@@ -38,7 +38,7 @@ from ..exceptions import HalkitError, RequestError
 from ..retry import call_deadline
 from ._base import Request, TimeoutLike
 from ._body import CappedRaw, cap_hook, read_body
-from ._errors import map_error
+from ._errors import as_requests_error, map_error
 
 __all__ = ["RequestsTransport", "SessionTransport", "Urllib3Transport", "default_deadline", "nothing_patched"]
 
@@ -369,7 +369,10 @@ class Urllib3Transport(_SessionBase):
         return self._send_fast(routed[0], routed[1], request)
 
     def _headers(self, request: Request) -> "CaseInsensitiveDict[Any]":
-        merged: CaseInsensitiveDict[Any] = CaseInsensitiveDict(self.session.headers)
+        base = self.session.headers
+        merged: CaseInsensitiveDict[Any] = (
+            base.copy() if type(base) is CaseInsensitiveDict else CaseInsensitiveDict(base)  # type: ignore[attr-defined]
+        )
         for key, value in request.headers.items():
             if value is None:
                 merged.pop(key, None)
@@ -423,25 +426,33 @@ class Urllib3Transport(_SessionBase):
         token = call_deadline.set(end)
         try:
             start = time.perf_counter()
-            raw = pool.urlopen(
-                method,
-                path,
-                body=body,
-                headers=prepared.headers,
-                redirect=False,
-                assert_same_host=False,
-                preload_content=False,
-                decode_content=False,
-                retries=entry.adapter.max_retries,  # type: ignore[union-attr]
-                timeout=self._timeout(request.timeout, deadline),
-                chunked=False,
-            )
+            try:
+                raw = pool.urlopen(
+                    method,
+                    path,
+                    body=body,
+                    # a plain dict: urllib3 copies and scans the headers several times,
+                    # which a CaseInsensitiveDict makes several times dearer
+                    headers=dict(prepared.headers.items()),
+                    redirect=False,
+                    assert_same_host=False,
+                    preload_content=False,
+                    decode_content=False,
+                    retries=entry.adapter.max_retries,  # type: ignore[union-attr]
+                    timeout=self._timeout(request.timeout, deadline),
+                    chunked=False,
+                )
+            except Exception as exc:
+                cause = as_requests_error(exc)
+                if cause is exc:
+                    raise
+                raise cause from exc
             response = _build_response(prepared, raw, entry.adapter)
             response.elapsed = datetime.timedelta(seconds=time.perf_counter() - start)
             limit = request.max_body_size
             if prepared.hooks["response"] or response.is_redirect or "set-cookie" in response.headers:
                 response = self._after_hooks(response, prepared, request, entry, end)
-            read_body(response, limit, end, method, url, direct=type(response.raw) is HTTPResponse)
+            read_body(response, limit, end, method, url, direct=_is_urllib3(response.raw))
         except Exception as exc:
             raise map_error(exc, method, url, end) from exc
         finally:
@@ -479,7 +490,7 @@ class Urllib3Transport(_SessionBase):
             final_hooks.insert(0, hook)
             final_hooks.append(hook)
             response = hook(response)
-            read_body(response, limit, end, method, url, direct=type(response.raw) is HTTPResponse)
+            read_body(response, limit, end, method, url, direct=_is_urllib3(response.raw))
             if end is not None:
                 kwargs["timeout"] = self._timeout(request.timeout, max(end - time.monotonic(), 0.001))
             history = [response]
@@ -557,6 +568,13 @@ def _urllib3_timeout(timeout: Any, deadline: Optional[float]) -> Timeout:
         connect = deadline if not isinstance(connect, (int, float)) else min(connect, deadline)
         read = deadline if not isinstance(read, (int, float)) else min(read, deadline)
     return Timeout(connect=connect, read=read)
+
+
+def _is_urllib3(raw: Any) -> bool:
+    """Whether ``raw`` is (or wraps) urllib3's own response, as the stock adapter makes it."""
+    if isinstance(raw, CappedRaw):
+        raw = raw.raw
+    return type(raw) is HTTPResponse
 
 
 # Content-Type -> the encoding requests derives from it (a pure function of the header)

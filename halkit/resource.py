@@ -647,7 +647,7 @@ class PageIterator(Iterator[Resource]):
         self._items: Optional[List[Resource]] = None
         self._pos = 0
         self._next_link: Optional[Link] = None
-        self._visited: Set[str] = _page_keys(first)
+        self._visited: Set[int] = _page_keys(first)
 
     def __iter__(self) -> "PageIterator":
         return self
@@ -692,15 +692,18 @@ class PageIterator(Iterator[Resource]):
             self._items = None
 
 
-def _page_keys(page: Resource) -> Set[str]:
-    """The normal forms of the URLs a page was fetched from (as asked, and after redirects).
+def _page_keys(page: Resource) -> Set[int]:
+    """The keys of the URLs a page was fetched from (as asked, and after redirects).
 
     Not its ``self`` link: servers get those wrong (the same ``self`` on every page) too often.
+    A key is the hash of the URL's normal form: a walk of many pages keeps one
+    small int a page, not its URL (64-bit hashes: a false "cycle" is as likely
+    as a hash collision among the pages of one walk).
     """
     keys = set()
     for url in (page._fetched_url, page.response.url if page.response is not None else None):
         if url:
-            keys.add(_normalize(url))
+            keys.add(hash(_normalize(url)))
     return keys
 
 
@@ -709,12 +712,12 @@ def _page_keys(page: Resource) -> Set[str]:
 _normalize = functools.lru_cache(maxsize=256)(urls.normalize)
 
 
-def _check_not_visited(page: Resource, link: Link, rel: str, visited: Set[str]) -> None:
+def _check_not_visited(page: Resource, link: Link, rel: str, visited: Set[int]) -> None:
     """Refuse to follow a paging link back to a page already fetched (its items would come again)."""
     if link.templated:
         return
     url = link.expand()
-    if _normalize(url) in visited:
+    if hash(_normalize(url)) in visited:
         raise HalkitError(
             f"the {rel!r} link of page {page.url} leads back to {url}, a page already fetched "
             "(a paging cycle in the server's links); stopped so that no item is yielded twice"

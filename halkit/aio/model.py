@@ -221,7 +221,7 @@ class AsyncPageIterator:
         self._items: Optional[List[Resource]] = None
         self._pos = 0
         self._next_link: Optional[Link] = None
-        self._visited: Set[str] = _page_keys(first)
+        self._visited: Set[int] = _page_keys(first)
 
     def __aiter__(self) -> "AsyncPageIterator":
         return self
@@ -265,17 +265,17 @@ class AsyncPageIterator:
             self._items = None
 
 
-def _page_keys(page: Resource) -> Set[str]:
-    """The normal forms of the URLs a page was fetched from (as asked, and after redirects)."""
-    keys: Set[str] = set()
+def _page_keys(page: Resource) -> Set[int]:
+    """The keys (hashes of the normal forms) of the URLs a page was fetched from (as asked, and after redirects)."""
+    keys: Set[int] = set()
     response = page.response
     if response is not None:
         history = getattr(response, "history", None) or []
         first = history[0] if history else response
         asked, final = str(first.request.url), str(response.url)
-        keys.add(_normalize(asked))
+        keys.add(hash(_normalize(asked)))
         if final != asked:
-            keys.add(_normalize(final))
+            keys.add(hash(_normalize(final)))
     elif page.url:
-        keys.add(_normalize(page.url))
+        keys.add(hash(_normalize(page.url)))
     return keys

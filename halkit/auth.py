@@ -45,6 +45,7 @@ from typing import (
     Dict,
     FrozenSet,
     Iterable,
+    Iterator,
     List,
     Mapping,
     Optional,
@@ -653,6 +654,7 @@ class ClientCredentials(_ScopedAuth):
             raise AuthError("max_body_size must be a positive number of bytes")
         self.password_fields = password_fields
         self.max_body_size = max_body_size
+        self._local = threading.local()  # the running token request's deadline, per thread
         self._client_secret = client_secret
         self._body = urlencode(form)
         self._secrets = _secret_forms(client_id, client_secret, [v for _, v in form if v != client_id])
@@ -812,7 +814,13 @@ class ClientCredentials(_ScopedAuth):
                     f"{where} announced a {declared}-byte answer; the limit is {limit} bytes",
                     limit=limit, url=urls.redact(self.token_url), method="POST",
                 )
-            for chunk in resp.iter_content(_CHUNK):
+            deadline_at = getattr(self._local, "deadline_at", None)
+            for chunk in _chunks(resp):
+                if deadline_at is not None and time.monotonic() > deadline_at:
+                    raise AuthError(
+                        f"{where} did not finish its answer within the deadline "
+                        f"({_token_deadline(self.timeout):.0f} s for a timeout of {self.timeout} s)"
+                    )
                 size += len(chunk)
                 if size > limit:
                     raise ResponseTooLargeError(
@@ -853,6 +861,8 @@ class ClientCredentials(_ScopedAuth):
         where = f"token endpoint {urls.redact(self.token_url)}"
         logger.debug("requesting an access token from %s", urls.redact(self.token_url))
         sent_at = state.clock()
+        # the whole token request (every read of its body) within a total deadline, as any call
+        self._local.deadline_at = time.monotonic() + _token_deadline(self.timeout)
         oauth_class = _oauth_client_class()
         # authlib's generic OAuth 2.0 client, sending through the bound session
         # (a client's: its adapters, retries, hooks and test doubles see the
@@ -995,6 +1005,34 @@ def _lifetime(raw: Mapping[str, Any], where: str) -> Optional[float]:
     if not math.isfinite(seconds) or seconds < 0:
         raise AuthError(f"{where} answered with an invalid expires_in")
     return seconds
+
+
+def _chunks(resp: requests.Response) -> Iterator[bytes]:
+    """The decompressed body in the pieces as they arrive (so a deadline is checked between them).
+
+    ``iter_content`` asks urllib3 for whole chunks and waits until each is
+    full; ``read1`` gives what has arrived. Other raws (test doubles) are read
+    with ``iter_content``.
+    """
+    import urllib3
+
+    raw = resp.raw
+    if not isinstance(raw, urllib3.response.HTTPResponse):
+        yield from resp.iter_content(_CHUNK)
+        return
+    while True:
+        chunk = raw.read1(_CHUNK, decode_content=True)
+        if not chunk:
+            return
+        yield chunk
+
+
+def _token_deadline(timeout: Union[float, Tuple[float, float]]) -> float:
+    """The total deadline of a token request: :data:`halkit.transport.DEADLINE_FACTOR` read timeouts."""
+    from .transport import default_deadline
+
+    deadline = default_deadline(timeout)
+    return deadline if deadline is not None else math.inf
 
 
 def _check_token_url(url: object, allow_insecure_http: bool) -> str:

@@ -128,6 +128,8 @@ def _betamax_interaction(uri: str, doc: Dict[str, Any]) -> Dict[str, Any]:
     }
 
 
+# betamax itself calls datetime.utcnow(), deprecated since Python 3.12: its warning, not halkit's
+@pytest.mark.filterwarnings("ignore:datetime.datetime.utcnow:DeprecationWarning")
 def test_betamax_replays_a_cassette_through_the_session_it_wraps(tmp_path: Path) -> None:
     betamax = pytest.importorskip("betamax")
     (tmp_path / "hal.json").write_text(json.dumps({"http_interactions": [

@@ -11,15 +11,26 @@ from __future__ import annotations
 
 import json as _json
 import warnings
-from typing import TYPE_CHECKING, Any, Callable, List, Mapping, Optional, Set, Tuple
+from typing import TYPE_CHECKING, Any, Callable, List, Mapping, Optional, Set, Tuple, Union
 
 from . import urls
-from .exceptions import ContentTypeError, DeprecatedLinkWarning, DeprecationHeaderWarning, HalFormatError, ProfileError
+from .exceptions import (
+    ContentTypeError,
+    DeprecatedLinkWarning,
+    DeprecationHeaderWarning,
+    HalFormatError,
+    HalkitError,
+    ProfileError,
+)
 from .hal import DRAFT_ALLOWED_DEVIATIONS, check_document, decode_json, is_json_media_type, media_type
+from .typing import VALIDATION_MODES
 
 if TYPE_CHECKING:  # pragma: no cover
     from .registry import Profile
     from .typing import Target, Variables
+
+#: The values of ``Client(relative_hrefs=...)``.
+RELATIVE_HREF_POLICIES = ("document", "api-root")
 
 #: What :func:`after_answer` says to do with an answer.
 FOLLOW_LOCATION = "location"
@@ -276,3 +287,42 @@ def enforce(profile: "Profile", resource: Any, type_: str, mode: str, url: str, 
         exc.resource = resource
         exc.response = response
         raise
+
+
+# -- the settings both clients check the same way ------------------------------
+
+
+def api_root(entry_url: str, relative_hrefs: str, root: Optional[str]) -> str:
+    """The API root (ending with ``/``) of a client; checks the entry URL and ``relative_hrefs``.
+
+    :param entry_url: the API's entry point.
+    :param relative_hrefs: ``"document"`` or ``"api-root"``.
+    :param root: the API root given, if any (by default the entry URL without its query).
+    :raises halkit.HalkitError: an unknown ``relative_hrefs``, or a URL that is not http(s).
+    """
+    urls.check_scheme(entry_url)
+    if relative_hrefs not in RELATIVE_HREF_POLICIES:
+        raise HalkitError(f"relative_hrefs must be one of {RELATIVE_HREF_POLICIES}, not {relative_hrefs!r}")
+    if root is None:
+        root = entry_url.split("#", 1)[0].split("?", 1)[0]
+    else:
+        urls.check_scheme(root)
+    return root if root.endswith("/") else root + "/"
+
+
+def profile_and_mode(profile: Union["Profile", str, None], validation: Optional[str]) -> Tuple[Optional["Profile"], str]:
+    """A client's profile (loaded when given by name) and validation mode.
+
+    :param profile: a profile, the name of an installed one, or ``None``.
+    :param validation: ``"strict"``, ``"warn"``, ``"off"``, or ``None`` (``"strict"`` with a profile).
+    :raises halkit.HalkitError: an unknown validation mode.
+    """
+    if isinstance(profile, str):
+        from .registry import profile as load_profile
+
+        profile = load_profile(profile)
+    if validation is None:
+        validation = "strict" if profile is not None else "off"
+    if validation not in VALIDATION_MODES:
+        raise HalkitError(f"validation must be one of {VALIDATION_MODES}, not {validation!r}")
+    return profile, validation

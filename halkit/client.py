@@ -84,7 +84,7 @@ def default_user_agent() -> str:
     return f"halkit/{version} python-requests/{requests.__version__}"
 
 #: The values of ``Client(relative_hrefs=...)``.
-RELATIVE_HREF_POLICIES = ("document", "api-root")
+RELATIVE_HREF_POLICIES = _answers.RELATIVE_HREF_POLICIES
 #: Redirects after which requests re-sends a request as a GET, without its body.
 _METHOD_CHANGING_REDIRECTS = (301, 302)
 
@@ -170,18 +170,11 @@ class Client:
         deadline: Optional[float] = _USE_DEFAULT,
         header_origins: Union[Iterable[str], str, None] = None,
     ) -> None:
-        urls.check_scheme(entry_url)
         self.entry_url = entry_url
-        if relative_hrefs not in RELATIVE_HREF_POLICIES:
-            raise HalkitError(f"relative_hrefs must be one of {RELATIVE_HREF_POLICIES}, not {relative_hrefs!r}")
+        #: The URL ``relative_hrefs="api-root"`` resolves against (it ends with ``/``).
+        self.api_root = _answers.api_root(entry_url, relative_hrefs, api_root)
         #: How relative hrefs resolve: ``"document"`` or ``"api-root"``.
         self.relative_hrefs = relative_hrefs
-        if api_root is None:
-            api_root = entry_url.split("#", 1)[0].split("?", 1)[0]
-        else:
-            urls.check_scheme(api_root)
-        #: The URL ``relative_hrefs="api-root"`` resolves against (it ends with ``/``).
-        self.api_root = api_root if api_root.endswith("/") else api_root + "/"
         if transport is not None and (session is not None or cache not in (None, False)):
             raise HalkitError("transport= replaces session= and cache=: give the session to the transport")
         self._owns_session = session is None and transport is None
@@ -235,17 +228,9 @@ class Client:
 
             auth = ScopedHeaders(headers, origin_urls if header_origins is None else header_origins, auth=auth)
         self._auth = auth
-        if isinstance(profile, str):
-            from .registry import profile as load_profile
-
-            profile = load_profile(profile)
         #: The profile resources are validated against, or ``None``.
-        self.profile: Optional["Profile"] = profile
-        if validation is None:
-            validation = "strict" if profile is not None else "off"
-        if validation not in VALIDATION_MODES:
-            raise HalkitError(f"validation must be one of {VALIDATION_MODES}, not {validation!r}")
-        self.validation = validation
+        self.profile: Optional["Profile"]
+        self.profile, self.validation = _answers.profile_and_mode(profile, validation)
         self._warned: Set[str] = set()
         self._warned_links: Set[Tuple[str, str, str]] = set()
         self._warned_headers: Set[Tuple[str, str]] = set()

@@ -26,7 +26,6 @@ from ..client import (
     DEFAULT_ACCEPT,
     DEFAULT_MAX_BODY_SIZE,
     DEFAULT_TIMEOUT,
-    RELATIVE_HREF_POLICIES,
     Client,
     default_retry,
 )
@@ -124,18 +123,11 @@ class AsyncClient:
         cache: Any = None,
         max_redirects: int = DEFAULT_MAX_REDIRECTS,
     ) -> None:
-        urls.check_scheme(entry_url)
         self.entry_url = entry_url
-        if relative_hrefs not in RELATIVE_HREF_POLICIES:
-            raise HalkitError(f"relative_hrefs must be one of {RELATIVE_HREF_POLICIES}, not {relative_hrefs!r}")
+        #: The URL ``relative_hrefs="api-root"`` resolves against (it ends with ``/``).
+        self.api_root = _answers.api_root(entry_url, relative_hrefs, api_root)
         #: How relative hrefs resolve: ``"document"`` or ``"api-root"``.
         self.relative_hrefs = relative_hrefs
-        if api_root is None:
-            api_root = entry_url.split("#", 1)[0].split("?", 1)[0]
-        else:
-            urls.check_scheme(api_root)
-        #: The URL ``relative_hrefs="api-root"`` resolves against (it ends with ``/``).
-        self.api_root = api_root if api_root.endswith("/") else api_root + "/"
         self._owns_session = session is None
         if session is not None and (cache not in (None, False) or transport is not None):
             raise HalkitError("cache= and transport= apply to a client-made session; configure yours instead")
@@ -159,17 +151,9 @@ class AsyncClient:
         #: The origins (scheme, host, port) credentials may be sent to.
         self.origins = frozenset(urls.origin(o) for o in origin_urls)
         self._auth = prepare_async_auth(auth, origin_urls)
-        if isinstance(profile, str):
-            from ..registry import profile as load_profile
-
-            profile = load_profile(profile)
         #: The profile resources are validated against, or ``None``.
-        self.profile: Optional["Profile"] = profile
-        if validation is None:
-            validation = "strict" if profile is not None else "off"
-        if validation not in VALIDATION_MODES:
-            raise HalkitError(f"validation must be one of {VALIDATION_MODES}, not {validation!r}")
-        self.validation = validation
+        self.profile: Optional["Profile"]
+        self.profile, self.validation = _answers.profile_and_mode(profile, validation)
         self._warned: Set[str] = set()
         self._warned_links: Set[Tuple[str, str, str]] = set()
         self._warned_headers: Set[Tuple[str, str]] = set()

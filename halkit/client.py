@@ -23,18 +23,17 @@ from typing import (
     Set,
     Tuple,
     Union,
+    cast,
 )
 
 import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from . import urls
+from . import _answers, urls
 from .exceptions import (
     CompatibilityWarning,
     ContentTypeError,
-    DeprecatedLinkWarning,
-    DeprecationHeaderWarning,
     HalFormatError,
     HalkitError,
     ProfileError,
@@ -42,7 +41,7 @@ from .exceptions import (
     WriteSucceededError,
     error_for_status,
 )
-from .hal import DRAFT_ALLOWED_DEVIATIONS, check_document, decode_json, is_json_media_type, media_type, warn_deviations
+from .hal import is_json_media_type, warn_deviations
 from .resource import Resource
 from .retry import IDEMPOTENT_METHODS, HalkitRetry, default_retry
 from .transport import Request, SessionTransport, Transport, default_deadline
@@ -85,24 +84,10 @@ def default_user_agent() -> str:
     return f"halkit/{version} python-requests/{requests.__version__}"
 
 #: The values of ``Client(relative_hrefs=...)``.
-RELATIVE_HREF_POLICIES = ("document", "api-root")
+RELATIVE_HREF_POLICIES = _answers.RELATIVE_HREF_POLICIES
 #: Redirects after which requests re-sends a request as a GET, without its body.
 _METHOD_CHANGING_REDIRECTS = (301, 302)
 
-
-
-def _looks_like_json_object(content: bytes) -> bool:
-    return content.lstrip()[:1] == b"{"
-
-
-def _has_scheme_or_authority(href: str) -> bool:
-    """Whether ``href`` is an absolute URI or a network-path reference (``//host/...``)."""
-    if href.startswith("//"):
-        return True
-    scheme, sep, _ = href.partition(":")
-    return bool(sep) and bool(scheme) and scheme[0].isascii() and scheme[0].isalpha() and all(
-        c.isascii() and (c.isalnum() or c in "+-.") for c in scheme
-    )
 
 
 class Client:
@@ -185,18 +170,11 @@ class Client:
         deadline: Optional[float] = _USE_DEFAULT,
         header_origins: Union[Iterable[str], str, None] = None,
     ) -> None:
-        urls.check_scheme(entry_url)
         self.entry_url = entry_url
-        if relative_hrefs not in RELATIVE_HREF_POLICIES:
-            raise HalkitError(f"relative_hrefs must be one of {RELATIVE_HREF_POLICIES}, not {relative_hrefs!r}")
+        #: The URL ``relative_hrefs="api-root"`` resolves against (it ends with ``/``).
+        self.api_root = _answers.api_root(entry_url, relative_hrefs, api_root)
         #: How relative hrefs resolve: ``"document"`` or ``"api-root"``.
         self.relative_hrefs = relative_hrefs
-        if api_root is None:
-            api_root = entry_url.split("#", 1)[0].split("?", 1)[0]
-        else:
-            urls.check_scheme(api_root)
-        #: The URL ``relative_hrefs="api-root"`` resolves against (it ends with ``/``).
-        self.api_root = api_root if api_root.endswith("/") else api_root + "/"
         if transport is not None and (session is not None or cache not in (None, False)):
             raise HalkitError("transport= replaces session= and cache=: give the session to the transport")
         self._owns_session = session is None and transport is None
@@ -250,17 +228,9 @@ class Client:
 
             auth = ScopedHeaders(headers, origin_urls if header_origins is None else header_origins, auth=auth)
         self._auth = auth
-        if isinstance(profile, str):
-            from .registry import profile as load_profile
-
-            profile = load_profile(profile)
         #: The profile resources are validated against, or ``None``.
-        self.profile: Optional["Profile"] = profile
-        if validation is None:
-            validation = "strict" if profile is not None else "off"
-        if validation not in VALIDATION_MODES:
-            raise HalkitError(f"validation must be one of {VALIDATION_MODES}, not {validation!r}")
-        self.validation = validation
+        self.profile: Optional["Profile"]
+        self.profile, self.validation = _answers.profile_and_mode(profile, validation)
         self._warned: Set[str] = set()
         self._warned_links: Set[Tuple[str, str, str]] = set()
         self._warned_headers: Set[Tuple[str, str]] = set()
@@ -438,7 +408,7 @@ class Client:
 
     def resolve_href(self, base: Optional[str], href: str) -> str:
         """Resolve ``href``, found in a document at ``base``, by the :attr:`relative_hrefs` policy."""
-        if self.relative_hrefs == "api-root" and not _has_scheme_or_authority(href):
+        if self.relative_hrefs == "api-root" and not _answers.has_scheme_or_authority(href):
             return urls.resolve(self.api_root, href.lstrip("/"))
         return urls.resolve(base, href) if base else href
 
@@ -502,12 +472,12 @@ class Client:
         if method not in ("GET", "HEAD"):
             self._check_redirects(response, method, url)
         if response.headers.get("Deprecation") or response.headers.get("Sunset"):
-            self._warn_deprecation_headers(response)
+            _answers.warn_deprecation_headers(response.url, response.headers, self._warned_headers)
         if response.status_code >= 400:
             error = error_for_status(
                 response.status_code,
                 response=response,
-                body=self._error_body(response),
+                body=_answers.error_body(response.content, response.headers.get("Content-Type")),
                 url=urls.redact(response.url or url),
                 method=method,
             )
@@ -555,31 +525,6 @@ class Client:
                     url=url,
                     method=method,
                 )
-
-    @staticmethod
-    def _error_body(response: requests.Response) -> Any:
-        if not response.content:
-            return None
-        if not is_json_media_type(media_type(response.headers.get("Content-Type"))):
-            return None
-        try:
-            return _json.loads(response.content)
-        except ValueError:
-            return None
-
-    def _warn_deprecation_headers(self, response: requests.Response) -> None:
-        dep = response.headers.get("Deprecation", "")
-        sunset = response.headers.get("Sunset", "")
-        key = ("%s://%s:%d" % urls.origin(response.url), dep + "|" + sunset)
-        if key in self._warned_headers:
-            return
-        self._warned_headers.add(key)
-        parts = []
-        if dep:
-            parts.append(f"Deprecation: {dep}")
-        if sunset:
-            parts.append(f"Sunset: {sunset}")
-        warnings.warn(f"{response.url} is deprecated ({'; '.join(parts)})", DeprecationHeaderWarning, stacklevel=4)
 
     # -- the navigation seam (halkit.typing.Navigator) -----------------------
 
@@ -664,30 +609,13 @@ class Client:
         self, source: Optional[str], target: "Target", method: str, variables: Optional["Variables"]
     ) -> Tuple[str, Optional[str]]:
         """The URL and rel of a request; warns about deprecated links and checks the method."""
-        if isinstance(target, str):
-            url, rel = self._absolute(target), ("self" if source is not None else None)
-        else:
-            url, rel = target.expand(variables or {}), target.rel
-            if target.deprecation is not None:
-                key = (target.rel, target.href, target.deprecation)
-                if key not in self._warned_links:
-                    self._warned_links.add(key)
-                    warnings.warn(
-                        f"link {target.rel!r} ({target.href}) is deprecated: see {target.deprecation}",
-                        DeprecatedLinkWarning,
-                        stacklevel=5,
-                    )
-        if self.profile is not None and source is not None and rel is not None:
-            self.profile.check_method(source, rel, method, self.validation, stacklevel=5)
-        return url, rel
+        return _answers.prepare(
+            self.profile, self.validation, self._warned_links, source, target, method, variables, self._absolute
+        )
 
     def _answer_type(self, source: Optional[str], rel: Optional[str], method: str) -> Optional[str]:
         """The profile type of what ``method`` on ``rel`` of a ``source`` resource answers with."""
-        if self.profile is None or source is None or rel is None:
-            return None
-        if method == "GET":
-            return self.profile.link_target(source, rel)
-        return self.profile.response_type(source, rel, method)
+        return _answers.answer_type(self.profile, source, rel, method)
 
     # -- resources ---------------------------------------------------------
 
@@ -714,28 +642,12 @@ class Client:
         if status == 304:
             raise self._not_modified(method, where, headers, response)
         location = response.headers.get("Location")
-        if (
-            method != "GET"
-            and location
-            and status in (200, 201)
-            and response.content.strip()
-            and not is_json_media_type(media_type(response.headers.get("Content-Type")))
-            and not _looks_like_json_object(response.content)
-        ):
-            # "Created", "OK"...: the resource is at Location, not in the body.
-            return self.get(urls.resolve(where, location), type=type_hint)
-        if status == 204 or not response.content.strip():
-            if method != "GET" and location and status in (200, 201):
-                return self.get(urls.resolve(where, location), type=type_hint)
-            if method == "GET" and status != 204:
-                raise ContentTypeError(
-                    f"GET {where} answered {status} with an empty body",
-                    content_type=response.headers.get("Content-Type"),
-                    status=status,
-                    url=where,
-                    method=method,
-                    response=response,
-                )
+        action = _answers.after_answer(
+            method, status, where, location, response.content, response.headers.get("Content-Type"), response
+        )
+        if action is not _answers.READ_BODY:
+            if action is _answers.FOLLOW_LOCATION:
+                return self.get(urls.resolve(where, cast(str, location)), type=type_hint)
             return None
         if method == "GET" or not 200 <= status < 300:
             return self._resource_from(response, type_hint, method=method, validation=validation)
@@ -798,68 +710,20 @@ class Client:
         validation: Optional[str] = None,
     ) -> Resource:
         url = response.url
-        media = media_type(response.headers.get("Content-Type"))
-        if not is_json_media_type(media):
-            content = response.content
-            if self.strict or not _looks_like_json_object(content):
-                shown = media or "no Content-Type"
-                raise ContentTypeError(
-                    f"{method} {url} answered {response.status_code} with {shown}, not JSON"
-                    + (f" (body starts {content[:60]!r})" if content else " (empty body)"),
-                    content_type=response.headers.get("Content-Type"),
-                    status=response.status_code,
-                    url=url,
-                    method=method,
-                    response=response,
-                )
-        try:
-            document = decode_json(response.content, strict=self.strict)
-        except HalFormatError as exc:
-            if not is_json_media_type(media):
-                # not JSON by its media type, and not JSON by its content: one cause, one exception
-                raise ContentTypeError(
-                    f"{method} {url} answered {response.status_code} with {media or 'no Content-Type'}, not JSON"
-                    f" (body starts {response.content[:60]!r})",
-                    content_type=response.headers.get("Content-Type"),
-                    status=response.status_code,
-                    url=url,
-                    method=method,
-                    response=response,
-                ) from exc
-            # say what came back: an HTML error page, a proxy's banner...
-            exc.args = (f"{method} {url}: {exc} (body starts {response.content[:60]!r})",)
-            exc.response = response
-            raise
-        try:
-            deviations = check_document(document, strict=self.strict)
-        except HalFormatError as exc:
-            exc.args = (f"{method} {url}: {exc}",)
-            exc.response = response
-            raise
+        document, deviations, media = _answers.read_document(
+            method, response.status_code, url, response.content, response.headers.get("Content-Type"), self.strict,
+            response,
+        )
         if not is_json_media_type(media):
             self._warn_once("content-type", f"{url} served JSON as {media or 'no Content-Type'}")
         mode = self.validation if validation is None else validation
         profile = self.profile if mode != "off" else None
-        type_ = type_hint
-        if type_ is None and profile is not None and method != "GET":
-            # nothing says what the answer to a write is: the profile's best guess
-            candidates = profile.infer_types(document)
-            type_ = candidates[0] if candidates else None
-        if deviations and profile is not None and type_ is not None:
-            # what the HAL draft allows (embedded resources without _links or self) is the
-            # profile's to rule on: it says which links each type must have
-            deviations = [d for d in deviations if d[0] not in DRAFT_ALLOWED_DEVIATIONS]
+        type_, deviations = _answers.document_type(document, deviations, type_hint, method, profile)
         if deviations:
             warn_deviations(deviations, self._warned, where=url, stacklevel=5)
         resource = Resource(document, base_url=url, navigator=self, type=type_, response=response, strict=self.strict)
         if profile is not None and type_ is not None:
-            try:
-                profile.enforce(resource, type_, mode, stacklevel=5)
-            except ProfileError as exc:
-                exc.args = (f"{url}: {exc}",)
-                exc.resource = resource
-                exc.response = response
-                raise
+            _answers.enforce(profile, resource, type_, mode, url, response)
         return resource
 
     def _warn_once(self, kind: str, message: str) -> None:

@@ -21,26 +21,21 @@ from typing import TYPE_CHECKING, Any, Dict, Iterable, Mapping, Optional, Set, T
 
 import httpx
 
-from .. import urls
+from .. import _answers, urls
 from ..client import (
     DEFAULT_ACCEPT,
     DEFAULT_MAX_BODY_SIZE,
     DEFAULT_TIMEOUT,
-    RELATIVE_HREF_POLICIES,
     Client,
     default_retry,
 )
 from ..exceptions import (
     CompatibilityWarning,
     ContentTypeError,
-    DeprecatedLinkWarning,
-    DeprecationHeaderWarning,
-    HalFormatError,
     HalkitError,
-    ProfileError,
     error_for_status,
 )
-from ..hal import check_document, decode_json, is_json_media_type, media_type, warn_deviations
+from ..hal import is_json_media_type, warn_deviations
 from ..typing import VALIDATION_MODES
 from .auth import prepare_async_auth
 from .model import AsyncLink, AsyncResource, AsyncTemplate
@@ -53,18 +48,8 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["AsyncClient"]
 
 
-def _looks_like_json_object(content: bytes) -> bool:
-    return content.lstrip()[:1] == b"{"
-
-
-def _has_scheme_or_authority(href: str) -> bool:
-    """Whether ``href`` is an absolute URI or a network-path reference (``//host/...``)."""
-    if href.startswith("//"):
-        return True
-    scheme, sep, _ = href.partition(":")
-    return bool(sep) and bool(scheme) and scheme[0].isascii() and scheme[0].isalpha() and all(
-        c.isascii() and (c.isalnum() or c in "+-.") for c in scheme
-    )
+def _as_given(url: str) -> str:
+    return url
 
 
 def _make_retry(retries: Any) -> Any:
@@ -138,18 +123,11 @@ class AsyncClient:
         cache: Any = None,
         max_redirects: int = DEFAULT_MAX_REDIRECTS,
     ) -> None:
-        urls.check_scheme(entry_url)
         self.entry_url = entry_url
-        if relative_hrefs not in RELATIVE_HREF_POLICIES:
-            raise HalkitError(f"relative_hrefs must be one of {RELATIVE_HREF_POLICIES}, not {relative_hrefs!r}")
+        #: The URL ``relative_hrefs="api-root"`` resolves against (it ends with ``/``).
+        self.api_root = _answers.api_root(entry_url, relative_hrefs, api_root)
         #: How relative hrefs resolve: ``"document"`` or ``"api-root"``.
         self.relative_hrefs = relative_hrefs
-        if api_root is None:
-            api_root = entry_url.split("#", 1)[0].split("?", 1)[0]
-        else:
-            urls.check_scheme(api_root)
-        #: The URL ``relative_hrefs="api-root"`` resolves against (it ends with ``/``).
-        self.api_root = api_root if api_root.endswith("/") else api_root + "/"
         self._owns_session = session is None
         if session is not None and (cache not in (None, False) or transport is not None):
             raise HalkitError("cache= and transport= apply to a client-made session; configure yours instead")
@@ -173,17 +151,9 @@ class AsyncClient:
         #: The origins (scheme, host, port) credentials may be sent to.
         self.origins = frozenset(urls.origin(o) for o in origin_urls)
         self._auth = prepare_async_auth(auth, origin_urls)
-        if isinstance(profile, str):
-            from ..registry import profile as load_profile
-
-            profile = load_profile(profile)
         #: The profile resources are validated against, or ``None``.
-        self.profile: Optional["Profile"] = profile
-        if validation is None:
-            validation = "strict" if profile is not None else "off"
-        if validation not in VALIDATION_MODES:
-            raise HalkitError(f"validation must be one of {VALIDATION_MODES}, not {validation!r}")
-        self.validation = validation
+        self.profile: Optional["Profile"]
+        self.profile, self.validation = _answers.profile_and_mode(profile, validation)
         self._warned: Set[str] = set()
         self._warned_links: Set[Tuple[str, str, str]] = set()
         self._warned_headers: Set[Tuple[str, str]] = set()
@@ -288,7 +258,7 @@ class AsyncClient:
 
     def resolve_href(self, base: Optional[str], href: str) -> str:
         """Resolve ``href``, found in a document at ``base``, by the :attr:`relative_hrefs` policy."""
-        if self.relative_hrefs == "api-root" and not _has_scheme_or_authority(href):
+        if self.relative_hrefs == "api-root" and not _answers.has_scheme_or_authority(href):
             return urls.resolve(self.api_root, href.lstrip("/"))
         return urls.resolve(base, href) if base else href
 
@@ -343,41 +313,16 @@ class AsyncClient:
             max_body_size=self.max_body_size,
         )
         if "deprecation" in response.headers or "sunset" in response.headers:
-            self._warn_deprecation_headers(response)
+            _answers.warn_deprecation_headers(str(response.url), response.headers, self._warned_headers)
         if response.status_code >= 400:
             raise error_for_status(
                 response.status_code,
                 response=cast(Any, response),
-                body=self._error_body(response),
+                body=_answers.error_body(response.content, response.headers.get("Content-Type")),
                 url=str(response.url) or url,
                 method=method,
             )
         return response
-
-    @staticmethod
-    def _error_body(response: httpx.Response) -> Any:
-        if not response.content:
-            return None
-        if not is_json_media_type(media_type(response.headers.get("Content-Type"))):
-            return None
-        try:
-            return _json.loads(response.content)
-        except ValueError:
-            return None
-
-    def _warn_deprecation_headers(self, response: httpx.Response) -> None:
-        dep = response.headers.get("Deprecation", "")
-        sunset = response.headers.get("Sunset", "")
-        key = (urls.format_origin(urls.origin(str(response.url))), dep + "|" + sunset)
-        if key in self._warned_headers:
-            return
-        self._warned_headers.add(key)
-        parts = []
-        if dep:
-            parts.append(f"Deprecation: {dep}")
-        if sunset:
-            parts.append(f"Sunset: {sunset}")
-        warnings.warn(f"{response.url} is deprecated ({'; '.join(parts)})", DeprecationHeaderWarning, stacklevel=4)
 
     # -- the navigation seam (halkit.typing.Navigator, with coroutines) ------
 
@@ -434,29 +379,12 @@ class AsyncClient:
         self, source: Optional[str], target: "Target", method: str, variables: Optional["Variables"]
     ) -> Tuple[str, Optional[str]]:
         """The URL and rel of a request; warns about deprecated links and checks the method."""
-        if isinstance(target, str):
-            url, rel = target, ("self" if source is not None else None)
-        else:
-            url, rel = target.expand(variables or {}), target.rel
-            if target.deprecation is not None:
-                key = (target.rel, target.href, target.deprecation)
-                if key not in self._warned_links:
-                    self._warned_links.add(key)
-                    warnings.warn(
-                        f"link {target.rel!r} ({target.href}) is deprecated: see {target.deprecation}",
-                        DeprecatedLinkWarning,
-                        stacklevel=5,
-                    )
-        if self.profile is not None and source is not None and rel is not None:
-            self.profile.check_method(source, rel, method, self.validation, stacklevel=5)
-        return url, rel
+        return _answers.prepare(
+            self.profile, self.validation, self._warned_links, source, target, method, variables, _as_given
+        )
 
     def _answer_type(self, source: Optional[str], rel: Optional[str], method: str) -> Optional[str]:
-        if self.profile is None or source is None or rel is None:
-            return None
-        if method == "GET":
-            return self.profile.link_target(source, rel)
-        return self.profile.response_type(source, rel, method)
+        return _answers.answer_type(self.profile, source, rel, method)
 
     # -- resources ---------------------------------------------------------
 
@@ -482,27 +410,13 @@ class AsyncClient:
             return None
         final_url = str(response.url) or url
         location = response.headers.get("Location")
-        content = response.content
-        if (
-            method != "GET"
-            and location
-            and response.status_code in (200, 201)
-            and content.strip()
-            and not is_json_media_type(media_type(response.headers.get("Content-Type")))
-            and not _looks_like_json_object(content)
-        ):
-            return await self.get(urls.resolve(final_url, location), type=type_hint)
-        if response.status_code == 204 or not content.strip():
-            if method != "GET" and location and response.status_code in (200, 201):
-                return await self.get(urls.resolve(final_url, location), type=type_hint)
-            if method == "GET" and response.status_code != 204:
-                raise ContentTypeError(
-                    f"GET {final_url} answered {response.status_code} with an empty body",
-                    content_type=response.headers.get("Content-Type"),
-                    status=response.status_code,
-                    url=final_url,
-                    method=method,
-                )
+        action = _answers.after_answer(
+            method, response.status_code, final_url, location, response.content, response.headers.get("Content-Type"),
+            cast(Any, response),
+        )
+        if action is not _answers.READ_BODY:
+            if action is _answers.FOLLOW_LOCATION:
+                return await self.get(urls.resolve(final_url, cast(str, location)), type=type_hint)
             return None
         return self._resource_from(response, type_hint, method=method, validation=validation)
 
@@ -515,41 +429,17 @@ class AsyncClient:
         validation: Optional[str] = None,
     ) -> AsyncResource:
         url = str(response.url)
-        content = response.content
-        media = media_type(response.headers.get("Content-Type"))
-        if not is_json_media_type(media):
-            if self.strict or not _looks_like_json_object(content):
-                shown = media or "no Content-Type"
-                raise ContentTypeError(
-                    f"{method} {url} answered {response.status_code} with {shown}, not JSON"
-                    + (f" (body starts {content[:60]!r})" if content else " (empty body)"),
-                    content_type=response.headers.get("Content-Type"),
-                    status=response.status_code,
-                    url=url,
-                    method=method,
-                )
-        try:
-            document = decode_json(content, strict=self.strict)
-        except HalFormatError as exc:
-            exc.args = (f"{method} {url}: {exc} (body starts {content[:60]!r})",)
-            exc.response = cast(Any, response)
-            raise
-        try:
-            deviations = check_document(document, strict=self.strict)
-        except HalFormatError as exc:
-            exc.args = (f"{method} {url}: {exc}",)
-            exc.response = cast(Any, response)
-            raise
+        document, deviations, media = _answers.read_document(
+            method, response.status_code, url, response.content, response.headers.get("Content-Type"), self.strict,
+            cast(Any, response),
+        )
         if not is_json_media_type(media):
             self._warn_once("content-type", f"{url} served JSON as {media or 'no Content-Type'}")
-        if deviations:
-            warn_deviations(deviations, self._warned, where=url, stacklevel=5)
         mode = self.validation if validation is None else validation
         profile = self.profile if mode != "off" else None
-        type_ = type_hint
-        if type_ is None and profile is not None and method != "GET":
-            candidates = profile.infer_types(document)
-            type_ = candidates[0] if candidates else None
+        type_, deviations = _answers.document_type(document, deviations, type_hint, method, profile)
+        if deviations:
+            warn_deviations(deviations, self._warned, where=url, stacklevel=5)
         resource = self.resource_class(
             document,
             base_url=url,
@@ -559,12 +449,7 @@ class AsyncClient:
             strict=self.strict,
         )
         if profile is not None and type_ is not None:
-            try:
-                profile.enforce(resource, type_, mode, stacklevel=5)
-            except ProfileError as exc:
-                exc.args = (f"{url}: {exc}",)
-                exc.resource = resource
-                raise
+            _answers.enforce(profile, resource, type_, mode, url, cast(Any, response))
         return resource
 
     def _warn_once(self, kind: str, message: str) -> None:

@@ -39,6 +39,7 @@ from ..hal import is_json_media_type, warn_deviations
 from ..typing import VALIDATION_MODES
 from .auth import prepare_async_auth
 from .model import AsyncLink, AsyncResource, AsyncTemplate
+from .pool import PoolTransport
 from .transport import DEFAULT_MAX_REDIRECTS, AsyncTransport, Body, as_httpx_timeout, default_ssl_context
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -61,6 +62,42 @@ def _make_retry(retries: Any) -> Any:
     if isinstance(retries, int):
         return default_retry(retries)
     return retries  # a urllib3 Retry, e.g. a halkit.client.HalkitRetry
+
+
+def _environment_proxies() -> bool:
+    """Whether the environment names a proxy (``HTTP_PROXY``, ``HTTPS_PROXY``, ``ALL_PROXY``)."""
+    import urllib.request
+
+    return any(key in ("http", "https", "all") for key in urllib.request.getproxies())
+
+
+def _make_session(
+    transport: Optional[httpx.AsyncBaseTransport], cache: Any
+) -> Tuple[httpx.AsyncClient, Optional[PoolTransport]]:
+    """The httpx client an :class:`AsyncClient` makes for itself, and the pool to call directly, if any.
+
+    Its transport is halkit's :class:`~halkit.aio.pool.PoolTransport`
+    (behind hishel's cache with ``cache=``), or yours. httpx ignores the
+    environment's proxies when a client is given a transport, so with a
+    proxy in the environment (and no transport of yours) the client is
+    httpx's default one, which mounts the proxies. The pool is called
+    directly (:meth:`halkit.aio.transport.AsyncTransport.uses_direct_path`)
+    only when it is the client's one transport.
+    """
+    if transport is None and _environment_proxies():
+        if cache not in (None, False):
+            raise HalkitError(
+                "cache= cannot be combined with a proxy from the environment (HTTP_PROXY...); "
+                "pass session=httpx.AsyncClient(...) with hishel's transport and your proxy mounted"
+            )
+        return httpx.AsyncClient(verify=default_ssl_context(), follow_redirects=False), None
+    if transport is not None:
+        return httpx.AsyncClient(transport=transport if cache in (None, False) else _cache_transport(cache, transport),
+                                 follow_redirects=False), None
+    pool = PoolTransport(default_ssl_context())
+    if cache not in (None, False):
+        return httpx.AsyncClient(transport=_cache_transport(cache, pool), follow_redirects=False), None
+    return httpx.AsyncClient(transport=pool, follow_redirects=False), pool
 
 
 def _cache_transport(cache: Any, inner: httpx.AsyncBaseTransport) -> httpx.AsyncBaseTransport:
@@ -131,14 +168,14 @@ class AsyncClient:
         self._owns_session = session is None
         if session is not None and (cache not in (None, False) or transport is not None):
             raise HalkitError("cache= and transport= apply to a client-made session; configure yours instead")
+        direct: Optional[PoolTransport] = None
         if session is None:
-            inner = transport if transport is not None else httpx.AsyncHTTPTransport(verify=default_ssl_context())
-            if cache not in (None, False):
-                inner = _cache_transport(cache, inner)
-            session = httpx.AsyncClient(transport=inner, follow_redirects=False)
+            session, direct = _make_session(transport, cache)
         #: The :class:`httpx.AsyncClient` every request goes through.
         self.session = session
-        self._transport = AsyncTransport(session, retry=_make_retry(retries), max_redirects=max_redirects)
+        self._transport = AsyncTransport(
+            session, retry=_make_retry(retries), max_redirects=max_redirects, direct=direct
+        )
         self.timeout = timeout
         self._default_timeout = as_httpx_timeout(timeout)
         self.max_body_size = max_body_size

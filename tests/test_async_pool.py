@@ -299,3 +299,20 @@ def test_the_pool_is_an_httpx_transport(srv: TestServer) -> None:
             return (await plain.get(srv.url("/plain"))).json()
 
     assert asyncio.run(main()) == {"ok": 1}
+
+
+def test_vcrpy_records_and_replays_an_async_client(srv: TestServer, tmp_path: Any) -> None:
+    vcr = pytest.importorskip("vcr")
+    srv.add("/", {"_links": {"self": {"href": srv.url("/")}}, "recorded": True}, headers=HAL)
+    cassette = str(tmp_path / "async.yaml")
+
+    async def fetch() -> Any:
+        async with halkit.AsyncClient(srv.url("/"), retries=0) as client:
+            return (await client.root())["recorded"]
+
+    with vcr.use_cassette(cassette, record_mode="once"):
+        assert asyncio.run(fetch()) is True
+    assert len(srv.requests_to("/")) == 1
+    with vcr.use_cassette(cassette, record_mode="none") as played:
+        assert asyncio.run(fetch()) is True  # from the cassette: the server sees nothing more
+    assert played.play_count == 1 and len(srv.requests_to("/")) == 1

@@ -316,3 +316,85 @@ def test_vcrpy_records_and_replays_an_async_client(srv: TestServer, tmp_path: An
     with vcr.use_cassette(cassette, record_mode="none") as played:
         assert asyncio.run(fetch()) is True  # from the cassette: the server sees nothing more
     assert played.play_count == 1 and len(srv.requests_to("/")) == 1
+
+
+def test_cancelled_requests_give_their_connections_back(srv: TestServer) -> None:
+    stop = threading.Event()
+
+    def drip(req: Request) -> Reply:
+        stop.wait(2)  # the client gives up long before
+        return 200, dict(HAL), {"late": True}
+
+    srv.handle("/drip", drip)
+    srv.add("/ok", {"ok": 1}, headers=HAL)
+
+    async def main() -> Any:
+        async with halkit.AsyncClient(srv.url("/"), transport=PoolTransport(max_connections=2), retries=0,
+                                      timeout=1.5) as client:
+            for _ in range(5):  # more than the pool holds
+                with pytest.raises(asyncio.TimeoutError):
+                    await asyncio.wait_for(client.request("GET", srv.url("/drip")), 0.05)
+            # a leaked connection would leave none free: PoolTimeout after 1.5 s
+            return (await client.request("GET", srv.url("/ok"))).json()
+
+    try:
+        assert asyncio.run(main()) == {"ok": 1}
+    finally:
+        stop.set()
+
+
+class _HalfBodyServer:
+    """Sends the headers and half the body of every answer, then waits (until closed)."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.url = "http://127.0.0.1:%d/" % self.sock.getsockname()[1]
+        self.stop = threading.Event()
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._one, args=(conn,), daemon=True).start()
+
+    def _one(self, conn: socket.socket) -> None:
+        with conn:
+            while True:
+                data = b""
+                while b"\r\n\r\n" not in data:
+                    chunk = conn.recv(4096)
+                    if not chunk:
+                        return
+                    data += chunk
+                if data.startswith(b"GET /ok"):
+                    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 8\r\n\r\n{\"ok\":1}")
+                    continue
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"a\": ")
+                self.stop.wait(5)
+                return
+
+    def close(self) -> None:
+        self.stop.set()
+        self.sock.close()
+
+
+def test_a_request_cancelled_mid_body_gives_its_connection_back() -> None:
+    server = _HalfBodyServer()
+
+    async def main() -> Any:
+        async with halkit.AsyncClient(server.url, transport=PoolTransport(max_connections=2), retries=0,
+                                      timeout=1.5) as client:
+            for _ in range(4):  # twice what the pool holds
+                with pytest.raises(asyncio.TimeoutError):
+                    await asyncio.wait_for(client.request("GET", server.url + "slow"), 0.2)
+            return (await client.request("GET", server.url + "ok")).json()
+
+    try:
+        assert asyncio.run(main()) == {"ok": 1}
+    finally:
+        server.close()

@@ -119,6 +119,11 @@ async def read_body(response: httpx.Response, limit: int, method: str, url: str)
     except httpx.HTTPError as exc:
         await response.aclose()
         raise map_exception(exc, method, url) from exc
+    except BaseException:
+        # cancelled (a deadline, asyncio.wait_for, a task group) or failed mid-body:
+        # the connection goes back to its pool, closed, instead of staying checked out
+        await response.aclose()
+        raise
     # what httpx's own aread() stores: from now on response.content is the body
     response._content = b"".join(chunks)
 

@@ -34,6 +34,8 @@ from typing import Any, AsyncIterator, Dict, List, Optional, Tuple, Type
 import httpcore
 import httpx
 
+from .network import AsyncioBackend
+
 __all__ = ["PoolTransport", "nothing_patched"]
 
 # The methods test doubles replace: respx patches httpcore's connection and pool
@@ -179,6 +181,7 @@ class PoolTransport(httpx.AsyncBaseTransport):
         self._loop: Optional[asyncio.AbstractEventLoop] = None
         self._stock: Optional[httpx.AsyncHTTPTransport] = None
         self._closed = False
+        self._network = AsyncioBackend()
 
     def __repr__(self) -> str:
         return f"<halkit.aio.PoolTransport open={self._open} idle={self._idle_count}>"
@@ -289,6 +292,7 @@ class PoolTransport(httpx.AsyncBaseTransport):
             origin=httpcore.Origin(scheme, host, port if port is not None else (443 if scheme == b"https" else 80)),
             ssl_context=self._ssl_context,
             keepalive_expiry=self.keepalive_expiry,
+            network_backend=self._network,
         )
 
     async def _release(self, key: Any, conn: httpcore.AsyncHTTPConnection) -> None:

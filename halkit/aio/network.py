@@ -24,7 +24,7 @@ from typing import Any, Iterable, Optional
 
 import httpcore
 
-__all__ = ["AsyncioBackend", "READ_AHEAD"]
+__all__ = ["AsyncioBackend", "AsyncioStream", "READ_AHEAD"]
 
 #: The most bytes buffered beyond what the reader has taken (then reading pauses).
 READ_AHEAD = 256 * 1024

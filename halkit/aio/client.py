@@ -307,15 +307,10 @@ class AsyncClient:
         timeout: "Timeout" = None,
         validation: Optional[str] = None,
     ) -> AsyncResource:
-        """GET ``url`` and return the resource (see :meth:`halkit.Client.get`).
+        """GET ``url`` and return the resource; the arguments of :meth:`halkit.Client.get`.
 
-        :param url: the URL; a relative one (``"/v1/users"``) resolves against
-            :attr:`entry_url` (RFC 3986).
-        :param type: its profile type, if known (it is then validated against it).
-        :param params: query string parameters.
-        :param headers: headers for this request.
-        :param timeout: this request's timeout (default: :attr:`timeout`).
-        :param validation: the validation mode for this request (default: :attr:`validation`).
+        A relative ``url`` (``"/v1/users"``) resolves against :attr:`entry_url`
+        (RFC 3986); ``headers`` and ``timeout`` are for this request only.
         """
         if validation is not None and validation not in VALIDATION_MODES:
             raise HalkitError(f"validation must be one of {VALIDATION_MODES}, not {validation!r}")

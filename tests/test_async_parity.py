@@ -257,6 +257,15 @@ def test_client_headers_stay_on_the_apis_origin(twin: Twin, server: TestServer, 
     twin.run(scenario)
 
 
+def test_a_header_value_that_cannot_be_sent_is_refused_at_once(twin: Twin) -> None:
+    async def scenario() -> None:
+        with pytest.raises(halkit.HalkitError, match="X-Api-Key") as info:
+            twin.client("http://127.0.0.1:9/", headers={"X-Api-Key": "k-from-a-file\n"})
+        assert "k-from-a-file" not in str(info.value)
+
+    twin.run(scenario)
+
+
 def test_scoped_headers_and_credentials_together(twin: Twin, server: TestServer, prefix: str) -> None:
     server.add(f"{prefix}/landed", {"landed": True})
     with OAuthServer(client_secret="s3cr3t") as srv:

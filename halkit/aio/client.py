@@ -432,6 +432,8 @@ class AsyncClient:
             token = call_deadline.set(time.monotonic() + deadline)
             try:
                 response = await asyncio.wait_for(sending, deadline)
+            except HalkitError:
+                raise  # a halkit.TimeoutError is a builtins.TimeoutError, as asyncio's is since Python 3.11
             except asyncio.TimeoutError:
                 shown = urls.redact(url)
                 raise TimeoutError(

@@ -768,6 +768,8 @@ def test_public_api() -> None:
         "ClientCredentials",
         "OriginScoped",
         "ScopedHeaders",
+        "Token",
+        "TokenRequest",
         "prepare_auth",
     }
     for name in halkit.auth.__all__:

@@ -1,4 +1,4 @@
-"""The package's structure: no import circles inside ``halkit/``.
+"""The package's structure: no import circles inside ``halkit/``, no module using another's private names.
 
 Every ``import`` and ``from ... import`` counts, at module level and inside
 functions (a lazy import still ties two modules together); only imports under

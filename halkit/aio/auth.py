@@ -7,16 +7,20 @@ only when the URL's origin is allowed, so credentials, including any custom
 header an auth sets, never reach another origin.
 
 * a :class:`halkit.auth.ClientCredentials` (the same object the sync client
-  takes) becomes :class:`AsyncClientCredentials`: the client credentials
-  grant sent with authlib's client authentication
-  (:class:`authlib.oauth2.auth.ClientAuth`, Basic or form fields) over an
-  :class:`httpx.AsyncClient`, with the sync object's promises: one token
-  request per lifetime however many tasks ask at once (an
-  :class:`asyncio.Lock`), renewal ``leeway`` seconds before expiry, one retry
-  after a 401, renewing only if the rejected token is still the current one,
-  no redirects followed for token requests, http:// refused off loopback
-  (checked when the :class:`~halkit.auth.ClientCredentials` is made), and no
-  secret in any repr, log record or message;
+  takes) becomes :class:`AsyncClientCredentials`: the same grant, through
+  the object's I/O-free API (:meth:`~halkit.auth.ClientCredentials.token_request`
+  builds the request, :meth:`~halkit.auth.ClientCredentials.read_token_response`
+  reads the answer), sent over an :class:`httpx.AsyncClient`, with the sync
+  grant's promises: one token request per lifetime however many tasks ask
+  at once (an :class:`asyncio.Lock`), renewal ``leeway`` seconds before
+  expiry, one retry after a 401, renewing only if the rejected token is
+  still the current one, no redirects followed for token requests, http://
+  refused off loopback (checked when the
+  :class:`~halkit.auth.ClientCredentials` is made), the answer read up to
+  ``max_body_size`` (gzip and deflate inflated a bounded piece at a time),
+  the whole exchange within the total
+  :attr:`~halkit.auth.ClientCredentials.deadline`, and no secret in any
+  repr, log record or message;
 * a ``str`` or a :class:`halkit.auth.BearerToken`: a static bearer token;
 * a ``(user, password)`` tuple: :class:`httpx.BasicAuth`;
 * any :class:`httpx.Auth` (digest, a custom API key header...), or a
@@ -25,7 +29,8 @@ header an auth sets, never reach another origin.
 authlib's :class:`~authlib.integrations.httpx_client.AsyncOAuth2Client` is
 not used as the token session: it is an httpx client of its own whose
 import warns when the ``httpx2`` package is missing, and halkit wants the
-renewal rules above rather than its refresh logic. Only its grant logic is.
+renewal rules above rather than its refresh logic. Only its grant logic is,
+through :class:`halkit.auth.ClientCredentials`.
 """
 
 from __future__ import annotations

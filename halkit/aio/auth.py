@@ -39,7 +39,7 @@ import asyncio
 import logging
 import time
 import zlib
-from typing import Any, AsyncGenerator, AsyncIterator, Callable, FrozenSet, Iterable, List, Optional, Tuple
+from typing import Any, AsyncGenerator, Callable, FrozenSet, Iterable, List, Optional, Tuple
 
 import httpx
 import requests.auth
@@ -243,22 +243,24 @@ class AsyncClientCredentials(httpx.Auth):
         client = self._client()
         sent = client.build_request("POST", request.url, headers=request.headers, content=request.body)
         response = await client.send(sent, stream=True)
+        pieces = _decoded(response)
         try:
             declared = response.headers.get("Content-Length", "")
             if declared.isdigit():
                 self.config.check_body_size(int(declared), declared=True)
             chunks: List[bytes] = []
             size = 0
-            async for chunk in _decoded(response):
+            async for chunk in pieces:
                 size += len(chunk)
                 self.config.check_body_size(size)
                 chunks.append(chunk)
         finally:
+            await pieces.aclose()
             await response.aclose()
         return response.status_code, response.headers.get("Content-Type", ""), response.reason_phrase, b"".join(chunks)
 
 
-async def _decoded(response: httpx.Response) -> AsyncIterator[bytes]:
+async def _decoded(response: httpx.Response) -> AsyncGenerator[bytes, None]:
     """The body, decompressed in pieces of at most 64 KiB (a gzip bomb never inflates at once).
 
     httpx inflates each piece it receives whole (64 KiB of a gzip bomb is
@@ -280,8 +282,9 @@ async def _decoded(response: httpx.Response) -> AsyncIterator[bytes]:
             except zlib.error:
                 if not (first and encoding == "deflate"):
                     raise httpx.DecodingError("the token response could not be decompressed") from None
-                inflater = zlib.decompressobj(-zlib.MAX_WBITS)  # raw deflate, as some servers send
-                chunk = inflater.decompress(data, _CHUNK)
+                inflater = zlib.decompressobj(-zlib.MAX_WBITS)  # raw deflate, as some servers send (and httpx reads)
+                first = False
+                continue
             first = False
             data = inflater.unconsumed_tail
             if chunk:

@@ -368,20 +368,26 @@ def test_a_token_response_that_cannot_be_decompressed(twin: Twin) -> None:
         twin.run(scenario)
 
 
-def _both_errors(cc: ClientCredentials) -> Any:
-    """What the sync grant and the async one raise for the same token endpoint answer."""
-    with cc, pytest.raises(halkit.AuthError) as sync_info:
-        cc.fetch_token()
+def _fetch_async(cc: ClientCredentials) -> AsyncClientCredentials:
+    """The async grant of ``cc``, after one token request in a loop of its own."""
+    grant = AsyncClientCredentials(cc)
 
     async def fetch() -> None:
-        grant = AsyncClientCredentials(cc)
         try:
             await grant.fetch_token()
         finally:
             await grant.aclose()
 
+    asyncio.run(fetch())
+    return grant
+
+
+def _both_errors(cc: ClientCredentials) -> Any:
+    """What the sync grant and the async one raise for the same token endpoint answer."""
+    with cc, pytest.raises(halkit.AuthError) as sync_info:
+        cc.fetch_token()
     with pytest.raises(halkit.AuthError) as async_info:
-        asyncio.run(fetch())
+        _fetch_async(cc)
     return sync_info.value, async_info.value
 
 
@@ -414,15 +420,7 @@ def test_both_clients_send_the_same_token_request(server: OAuthServer, auth_meth
                      extra_params={"audience": "x"})
     with cc:
         cc.fetch_token()
-
-    async def fetch() -> None:
-        grant = AsyncClientCredentials(cc)
-        try:
-            await grant.fetch_token()
-        finally:
-            await grant.aclose()
-
-    asyncio.run(fetch())
+    _fetch_async(cc)
     sync_request, async_request = server.token_requests
     assert sync_request.token and async_request.token  # both accepted
     assert async_request.form == sync_request.form
@@ -435,16 +433,8 @@ def test_the_async_grant_shows_no_secret(server: OAuthServer, caplog: pytest.Log
     caplog.set_level(logging.DEBUG)
     server.auth_method = "client_secret_post"
     cc = credentials(server, auth_method="client_secret_post", extra_params={"audience": "hidden-value"})
-    grant = AsyncClientCredentials(cc)
-
-    async def fetch() -> Any:
-        try:
-            await grant.fetch_token()
-            return grant._token
-        finally:
-            await grant.aclose()
-
-    token = asyncio.run(fetch())
+    grant = _fetch_async(cc)
+    token = grant._token
     issued = server.token_requests[0].token
     assert issued and token.header == f"Bearer {issued}"
     shown = repr(grant) + repr(token) + repr(cc.token_request()) + caplog.text

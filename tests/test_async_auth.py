@@ -440,3 +440,21 @@ def test_the_async_grant_shows_no_secret(server: OAuthServer, caplog: pytest.Log
     shown = repr(grant) + repr(token) + repr(cc.token_request()) + caplog.text
     for secret in (SECRET, "hidden-value", issued):
         assert secret not in shown
+
+
+def test_the_token_request_goes_through_the_given_proxy(twin: Twin) -> None:
+    def answer(srv: HostileServer, req: SeenRequest) -> Any:
+        if req.path == "http://auth.example.invalid/token":  # absolute form: a request to a proxy
+            return 200, {"Content-Type": "application/json"}, b'{"access_token": "t0k3n", "token_type": "bearer"}'
+        return 200, {"Content-Type": "application/hal+json"}, json.dumps({"auth": req.headers.get("Authorization")}).encode()
+
+    with HostileServer(answer) as srv:
+        auth = ClientCredentials("http://auth.example.invalid/token", "id", SECRET, allow_insecure_http=True,
+                                 proxies={"http": srv.origin})
+
+        async def scenario() -> Any:
+            client = twin.client(srv.url("/api/"), auth=auth)
+            return (await io(client.get(srv.url("/api/x"))))["auth"]
+
+        assert twin.run(scenario) == "Bearer t0k3n"
+    assert [r.path for r in srv.requests] == ["http://auth.example.invalid/token", "/api/x"]

@@ -43,6 +43,7 @@ from typing import Any, AsyncGenerator, Callable, FrozenSet, Iterable, List, Opt
 
 import httpx
 import requests.auth
+import requests.utils
 
 from .. import urls
 from ..auth import BearerToken, ClientCredentials, OriginScoped, Token, TokenRequest  # the grant, shared
@@ -125,7 +126,7 @@ class AsyncClientCredentials(httpx.Auth):
     """The OAuth 2.0 client credentials grant of a :class:`halkit.auth.ClientCredentials`, for httpx.
 
     Its configuration (token URL, id, secret, scope, client authentication
-    method, extra form fields, leeway, timeout, TLS settings, body cap) is the
+    method, extra form fields, leeway, timeout, TLS and proxy settings, body cap) is the
     sync object's, and so is the grant itself: the request comes from
     :meth:`~halkit.auth.ClientCredentials.token_request` and the answer is
     read by :meth:`~halkit.auth.ClientCredentials.read_token_response`. This
@@ -200,12 +201,15 @@ class AsyncClientCredentials(httpx.Auth):
 
     def _client(self) -> httpx.AsyncClient:
         if self._http is None:
-            options = self.config.send_options  # verify and cert, as the sync grant sends them
+            options = self.config.send_options  # verify, cert and proxies, as the sync grant sends them
             verify = options.get("verify", True)
+            proxies = options.get("proxies")
             self._http = httpx.AsyncClient(
                 timeout=as_httpx_timeout(self.config.timeout),
                 verify=default_ssl_context() if verify is True else verify,
                 cert=options.get("cert"),
+                # requests' choice among its proxies (by scheme and host, then "all")
+                proxy=requests.utils.select_proxy(self.config.token_url, proxies) if proxies else None,
                 follow_redirects=False,
             )
         return self._http

@@ -226,14 +226,18 @@ def test_deviations_nested_in_embedded_resources() -> None:
     assert info.value.pointer == "/_embedded/a/_embedded/b/0/_links/self"
 
 
-@pytest.mark.parametrize("doc, pointer, strict_pointer", [
+#: Not deviations halkit knows: (document, pointer in lenient mode, pointer in strict mode).
+NOT_DEVIATIONS = [
     ({"_links": {"self": 5}}, "/_links/self", "/_links/self"),
     ({"_links": {"item": ["/a", 5]}}, "/_links/item/1", "/_links/item/0"),
     ({"_links": {"self": {"title": "no href"}}}, "/_links/self", "/_links/self"),
     ({"_links": []}, "/_links", "/_links"),
     ({"_embedded": {"x": "string"}}, "/_embedded/x", "/_embedded/x"),
     ({"_embedded": ["string"]}, "/_embedded/0", "/_embedded"),
-])
+]
+
+
+@pytest.mark.parametrize("doc, pointer, strict_pointer", NOT_DEVIATIONS)
 def test_what_is_not_a_known_deviation_is_an_error_in_both_modes(
     doc: Dict[str, Any], pointer: str, strict_pointer: str
 ) -> None:
@@ -243,6 +247,40 @@ def test_what_is_not_a_known_deviation_is_an_error_in_both_modes(
     with pytest.raises(HalFormatError) as info:
         parse(doc, strict=True)
     assert info.value.pointer == strict_pointer
+
+
+@pytest.mark.parametrize("doc, pointer, strict_pointer", NOT_DEVIATIONS)
+def test_clients_refuse_what_is_not_a_known_deviation_in_both_modes(
+    twin: Twin, server: TestServer, prefix: str, doc: Dict[str, Any], pointer: str, strict_pointer: str
+) -> None:
+    server.add(f"{prefix}/doc", doc)
+    url = server.url(f"{prefix}/doc")
+
+    async def scenario() -> None:
+        for strict, expected in ((False, pointer), (True, strict_pointer)):
+            with pytest.raises(HalFormatError) as info:
+                await io(twin.client(url, strict=strict, retries=0).root())
+            assert info.value.pointer == expected and url in str(info.value)
+
+    twin.run(scenario)
+
+
+def test_clients_read_deviations_nested_in_embedded_resources(twin: Twin, server: TestServer, prefix: str) -> None:
+    doc = {"_embedded": {"a": {"_links": {"self": {"href": "a"}}, "_embedded": {"b": [
+        {"_links": {"self": "b1", "next": None}}]}}}}
+    server.add(f"{prefix}/v1/things/doc", doc)
+    url = server.url(f"{prefix}/v1/things/doc")
+
+    async def scenario() -> None:
+        with record_compat() as seen:
+            res = await io(twin.client(url, retries=0).root())
+        assert sorted(seen.kinds) == ["bare-href", "null-rel"]
+        assert res.embedded("a")[0].embedded("b")[0].url == server.url(f"{prefix}/v1/things/b1")
+        with pytest.raises(HalFormatError) as info:
+            await io(twin.client(url, strict=True, retries=0).root())
+        assert info.value.pointer == "/_embedded/a/_embedded/b/0/_links/self"
+
+    twin.run(scenario)
 
 
 def test_embedded_resource_without_self_cannot_be_sent_to(twin: Twin, server: TestServer, prefix: str) -> None:

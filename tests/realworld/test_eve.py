@@ -19,7 +19,7 @@ from typing import Any
 
 import async_twins
 import pytest
-from async_twins import Twin, io, twin_marks
+from async_twins import Twin, io
 
 import halkit
 
@@ -28,12 +28,6 @@ from .wsgi import WSGIThread
 
 #: the fixture running each test once per client (sync, async)
 twin = async_twins.twin
-
-#: AsyncClient.get does not resolve a relative URL (halkit/aio/client.py get/_exchange: no Client._absolute)
-RELATIVE_GET = twin_marks(async_=pytest.mark.xfail(strict=True, raises=halkit.UnsafeURLError, reason=(
-    "AsyncClient.get('messages') refuses the relative URL (UnsafeURLError: no scheme) where Client.get "
-    "resolves it against the entry URL (Client._absolute, RFC 3986)")))
-
 
 def _client(twin: Twin, eve: WSGIThread, **kwargs: Any) -> Any:
     return twin.client(eve.url("/"), relative_hrefs="api-root", retries=0, **kwargs)
@@ -44,7 +38,6 @@ async def _people(client: Any) -> Any:
     return root.link("child", index=[link.title for link in root.links["child"]].index("people"))
 
 
-@RELATIVE_GET
 def test_create_and_read_through_the_related_map(twin: Twin, eve: WSGIThread) -> None:
     async def scenario() -> None:
         client = _client(twin, eve)
@@ -64,11 +57,6 @@ def test_create_and_read_through_the_related_map(twin: Twin, eve: WSGIThread) ->
     twin.run(scenario)
 
 
-@twin_marks(async_=pytest.mark.xfail(strict=True, reason=(
-    "two differences: AsyncClient.get('messages') refuses the relative URL (see RELATIVE_GET); and, given an "
-    "absolute URL, a strict-mode POST that Eve answers 201 with a body strict parsing refuses raises "
-    "HalFormatError ('a link object needs an href at /_links/related') with no CompatibilityWarning, "
-    "where Client raises WriteSucceededError (status 201, location) after warning that the write succeeded")))
 def test_strict_mode_a_successful_write_is_never_reported_as_a_failure(twin: Twin, eve: WSGIThread) -> None:
     async def scenario() -> None:
         with record_compat():
@@ -100,7 +88,6 @@ def test_validation_errors_carry_eves_words(twin: Twin, eve: WSGIThread) -> None
     twin.run(scenario)
 
 
-@RELATIVE_GET
 def test_conditional_writes_with_per_call_headers(twin: Twin, eve: WSGIThread) -> None:
     async def scenario() -> None:
         client = _client(twin, eve)

@@ -53,6 +53,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..registry import Profile
     from ..typing import Navigator, Target, Timeout, Variables
 
+#: ``asyncio.timeout`` where it exists (Python 3.11+): a deadline without a task per call
+_timeout_scope: Any = getattr(asyncio, "timeout", None)
+
 __all__ = ["AsyncClient", "default_user_agent"]
 
 _USE_DEFAULT: Any = _answers.USE_DEFAULT
@@ -471,7 +474,11 @@ class AsyncClient:
             # retries (HalkitRetry) see the deadline too: no wait is begun that would pass it
             token = call_deadline.set(time.monotonic() + deadline)
             try:
-                response = await asyncio.wait_for(sending, deadline)
+                if _timeout_scope is not None:  # Python 3.11+: no task of its own, unlike wait_for
+                    async with _timeout_scope(deadline):
+                        response = await sending
+                else:  # pragma: no cover - Python 3.9 and 3.10
+                    response = await asyncio.wait_for(sending, deadline)
             except HalkitError:
                 raise  # a halkit.TimeoutError is a builtins.TimeoutError, as asyncio's is since Python 3.11
             except asyncio.TimeoutError:

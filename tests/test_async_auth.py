@@ -458,3 +458,33 @@ def test_the_token_request_goes_through_the_given_proxy(twin: Twin) -> None:
 
         assert twin.run(scenario) == "Bearer t0k3n"
     assert [r.path for r in srv.requests] == ["http://auth.example.invalid/token", "/api/x"]
+
+
+def test_the_token_request_is_counted_as_the_clients(twin: Twin, server: OAuthServer) -> None:
+    async def scenario() -> int:
+        client = twin.client(server.url("/api/"), auth=credentials(server))
+        await io(client.get(server.url("/api/thing")))
+        return int(client.request_count)
+
+    assert twin.run(scenario) == 2  # the token request and the GET
+
+
+def test_the_async_token_request_goes_through_the_clients_httpx_client() -> None:
+    """A MockTransport (or anything mounted on the client's httpx client) answers the token request too."""
+    seen = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append((request.method, request.url.path))
+        if request.url.path == "/token":
+            return httpx.Response(200, json={"access_token": "t-1", "token_type": "bearer", "expires_in": 60})
+        assert request.headers["Authorization"] == "Bearer t-1"
+        return httpx.Response(200, json={"ok": True}, headers={"Content-Type": "application/hal+json"})
+
+    async def main() -> Any:
+        auth = ClientCredentials("https://api.example.com/token", "id", "secret-1")
+        async with halkit.AsyncClient("https://api.example.com/", auth=auth,
+                                      transport=httpx.MockTransport(handler)) as client:
+            return (await client.root())["ok"], client.request_count
+
+    assert asyncio.run(main()) == (True, 2)
+    assert seen == [("POST", "/token"), ("GET", "/")]

@@ -136,11 +136,22 @@ class AsyncClientCredentials(httpx.Auth):
     :param config: the :class:`~halkit.auth.ClientCredentials`.
     """
 
-    def __init__(self, config: ClientCredentials) -> None:
+    def __init__(
+        self,
+        config: ClientCredentials,
+        *,
+        session: Optional[httpx.AsyncClient] = None,
+        on_token_request: Optional[Callable[[], None]] = None,
+    ) -> None:
         self.config = config
         self._token: Optional[Token] = None
         self._lock: Optional[asyncio.Lock] = None
+        # the client's own httpx client (its transport, hooks and test doubles see the token
+        # request, as the sync grant goes through the client's session), unless the grant has
+        # TLS or proxy settings of its own, which httpx takes per client, not per request
+        self._session = session if session is not None and not config.send_options else None
         self._http: Optional[httpx.AsyncClient] = None
+        self._on_token_request = on_token_request
         #: a monotonic clock; tests replace it
         self.clock: Callable[[], float] = time.monotonic
 
@@ -200,6 +211,8 @@ class AsyncClientCredentials(httpx.Auth):
             return token
 
     def _client(self) -> httpx.AsyncClient:
+        if self._session is not None:
+            return self._session
         if self._http is None:
             options = self.config.send_options  # verify, cert and proxies, as the sync grant sends them
             verify = options.get("verify", True)
@@ -245,8 +258,14 @@ class AsyncClientCredentials(httpx.Auth):
     async def _exchange(self, request: TokenRequest) -> Tuple[int, str, str, bytes]:
         """Send the token request and read its answer, capped: (status, Content-Type, reason, body)."""
         client = self._client()
-        sent = client.build_request("POST", request.url, headers=request.headers, content=request.body)
-        response = await client.send(sent, stream=True)
+        sent = client.build_request(
+            "POST", request.url, headers=request.headers, content=request.body,
+            timeout=as_httpx_timeout(self.config.timeout),
+        )
+        if self._on_token_request is not None:
+            self._on_token_request()
+        # no redirect is followed, and no auth of the httpx client applies (as in the sync grant)
+        response = await client.send(sent, stream=True, follow_redirects=False, auth=None)
         pieces = _decoded(response)
         try:
             declared = response.headers.get("Content-Length", "")
@@ -298,11 +317,20 @@ async def _decoded(response: httpx.Response) -> AsyncGenerator[bytes, None]:
         yield rest
 
 
-def prepare_async_auth(auth: Any, origins: Iterable[str]) -> Optional[ScopedAuth]:
+def prepare_async_auth(
+    auth: Any,
+    origins: Iterable[str],
+    *,
+    session: Optional[httpx.AsyncClient] = None,
+    on_token_request: Optional[Callable[[], None]] = None,
+) -> Optional[ScopedAuth]:
     """Turn an ``AsyncClient(auth=...)`` value into a :class:`ScopedAuth`.
 
     :param auth: what the user passed (see the module docstring).
     :param origins: the default allow-list (origins or URLs), normally the entry URL's.
+    :param session: the client's httpx client, which token requests go through
+        (unless the grant has TLS or proxy settings of its own).
+    :param on_token_request: called once per token request (the client's request counter).
     :raises halkit.AuthError: an unsupported value (a requests auth, which
         cannot sign an httpx request) or an invalid origin.
     """
@@ -320,7 +348,9 @@ def prepare_async_auth(auth: Any, origins: Iterable[str]) -> Optional[ScopedAuth
             return scoped(httpx.BasicAuth(auth[0], auth[1]), None)
         raise AuthError("an auth tuple must be (user, password), two str")
     if isinstance(auth, ClientCredentials):
-        return scoped(AsyncClientCredentials(auth), auth.origins)
+        return scoped(
+            AsyncClientCredentials(auth, session=session, on_token_request=on_token_request), auth.origins
+        )
     if isinstance(auth, BearerToken):
         return scoped(_Bearer(auth.header), auth.origins)
     if isinstance(auth, (OriginScoped, requests.auth.AuthBase)):

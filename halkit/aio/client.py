@@ -283,7 +283,7 @@ class AsyncClient:
         self.origins = frozenset(urls.origin(o) for o in origin_urls)
         # the origins a 401 note says credentials (or headers=) are kept to, if any are
         self._scoped_to = self.origins if auth is not None or (headers and header_origins != "*") else None
-        self._auth = prepare_async_auth(auth, origin_urls)
+        self._auth = prepare_async_auth(auth, origin_urls, session=session, on_token_request=self._count_request)
         if headers:
             # your own headers stay on the API's origins too, unless header_origins says otherwise
             scoped = ScopedHeaders(headers, origin_urls if header_origins is None else header_origins)
@@ -297,6 +297,10 @@ class AsyncClient:
         self._warned_headers: Set[Tuple[str, str]] = set()
         #: Requests sent by this client (each retry or redirect hop is not counted separately).
         self.request_count = 0
+
+    def _count_request(self) -> None:
+        """Count one request sent on the client's behalf (the auth's token requests)."""
+        self.request_count += 1
 
     @classmethod
     def from_profile(

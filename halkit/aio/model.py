@@ -92,9 +92,19 @@ class AsyncTemplate(Template):
 
     __slots__ = ()
 
-    async def submit(self, values: Optional[Mapping[str, Any]] = None, **kwargs: Any) -> Optional["AsyncResource"]:  # type: ignore[override]
-        """Check the values and send the form (see :meth:`halkit.Template.submit`)."""
-        return cast(Optional["AsyncResource"], await _result(Template.submit(self, values, **kwargs)))
+    async def submit(  # type: ignore[override]
+        self,
+        values: Optional[Mapping[str, Any]] = None,
+        *,
+        headers: Optional[Mapping[str, str]] = None,
+        timeout: "Timeout" = None,
+        **kwargs: Any,
+    ) -> Optional["AsyncResource"]:
+        """Check the values and send the form (see :meth:`halkit.Template.submit`, same arguments)."""
+        return cast(
+            Optional["AsyncResource"],
+            await _result(Template.submit(self, values, headers=headers, timeout=timeout, **kwargs)),
+        )
 
 
 class AsyncResource(Resource):

@@ -440,3 +440,62 @@ def test_walked_pages_are_freed_by_reference_counting(twin: Twin, api: str) -> N
             gc.enable()
 
     twin.run(scenario)
+
+
+def test_verbs_of_a_templated_link_take_the_variables_the_same_way(twin: Twin, server: TestServer, prefix: str) -> None:
+    seen: List[Any] = []
+
+    def echo(req: Request) -> Any:
+        seen.append((req.method, req.path, req.body))
+        if req.method in ("HEAD", "OPTIONS", "DELETE"):
+            return 204, {}, None
+        return 200, dict(HAL), {"method": req.method}
+
+    server.add(f"{prefix}/", {"_links": {"self": {"href": f"{prefix}/"},
+                                         "thing": {"href": f"{prefix}/things/{{id}}", "templated": True}}})
+    for n in range(1, 9):
+        server.handle(f"{prefix}/things/{n}", echo)
+
+    async def scenario() -> None:
+        link = (await io(twin.client(server.url(f"{prefix}/")).root())).link("thing")
+        await io(link.post({"a": 1}, {"id": 1}))  # variables, positionally, after the body
+        await io(link.put({"a": 2}, variables={"id": 2}))
+        await io(link.patch({"a": 3}, id=3))
+        assert await io(link.delete({"id": 4})) is None
+        await io(link.head({"id": 5}))
+        await io(link.options({"id": 6}, headers={"X": "1"}))
+        await io(link.request("POST", {"id": 7}, json={"a": 7}))
+        await io(link.follow({"id": 8}))
+
+    twin.run(scenario)
+    assert [(m, p.rsplit("/", 1)[1]) for m, p, _ in seen] == [
+        ("POST", "1"), ("PUT", "2"), ("PATCH", "3"), ("DELETE", "4"), ("HEAD", "5"), ("OPTIONS", "6"),
+        ("POST", "7"), ("GET", "8"),
+    ]
+    assert [json.loads(body) for _, _, body in seen if body] == [{"a": 1}, {"a": 2}, {"a": 3}, {"a": 7}]
+
+
+@pytest.mark.parametrize("name", ["AsyncLink", "AsyncResource", "AsyncTemplate"])
+def test_each_awaitable_method_takes_the_positional_arguments_of_its_sync_twin(name: str) -> None:
+    # the async classes override only navigation; an override must not drop a
+    # positional parameter or a keyword of the sync method (keywords may pass through **kwargs)
+    import inspect
+
+    aio = pytest.importorskip("halkit.aio")
+    cls = getattr(aio, name)
+    sync = cls.__mro__[1]
+    overrides = [m for m, f in vars(cls).items() if inspect.iscoroutinefunction(f) and not m.startswith("_")]
+    assert overrides
+    for method in overrides:
+        theirs = inspect.signature(getattr(sync, method)).parameters
+        ours = inspect.signature(getattr(cls, method)).parameters
+        positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+        assert [(p.name, p.kind, p.default) for p in theirs.values() if p.kind in positional] == [
+            (p.name, p.kind, p.default) for p in ours.values() if p.kind in positional
+        ], method
+        open_ended = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in ours.values())
+        for p in theirs.values():
+            if p.kind is inspect.Parameter.KEYWORD_ONLY:
+                assert p.name in ours or open_ended, (method, p.name)
+            if p.kind in (inspect.Parameter.VAR_KEYWORD, inspect.Parameter.VAR_POSITIONAL):
+                assert any(q.kind is p.kind for q in ours.values()), (method, p.name)

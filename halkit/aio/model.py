@@ -62,29 +62,29 @@ class AsyncLink(Link):
         """Send ``method`` to the target (see :meth:`halkit.Link.request`)."""
         return cast(Optional["AsyncResource"], await _result(Link.request(self, method, variables, **kwargs)))
 
-    async def post(self, json: Any = None, **kwargs: Any) -> Optional["AsyncResource"]:  # type: ignore[override]
-        """POST ``json`` to the target."""
-        return await self.request("POST", json=json, **kwargs)
+    async def post(self, json: Any = None, variables: Optional[Mapping[str, Any]] = None, **kwargs: Any) -> Optional["AsyncResource"]:  # type: ignore[override]
+        """POST ``json`` to the target (see :meth:`halkit.Link.post`)."""
+        return cast(Optional["AsyncResource"], await _result(Link.post(self, json, variables, **kwargs)))
 
-    async def put(self, json: Any = None, **kwargs: Any) -> Optional["AsyncResource"]:  # type: ignore[override]
+    async def put(self, json: Any = None, variables: Optional[Mapping[str, Any]] = None, **kwargs: Any) -> Optional["AsyncResource"]:  # type: ignore[override]
         """PUT ``json`` to the target."""
-        return await self.request("PUT", json=json, **kwargs)
+        return cast(Optional["AsyncResource"], await _result(Link.put(self, json, variables, **kwargs)))
 
-    async def patch(self, json: Any = None, **kwargs: Any) -> Optional["AsyncResource"]:  # type: ignore[override]
+    async def patch(self, json: Any = None, variables: Optional[Mapping[str, Any]] = None, **kwargs: Any) -> Optional["AsyncResource"]:  # type: ignore[override]
         """PATCH the target with ``json``."""
-        return await self.request("PATCH", json=json, **kwargs)
+        return cast(Optional["AsyncResource"], await _result(Link.patch(self, json, variables, **kwargs)))
 
-    async def delete(self, **kwargs: Any) -> Optional["AsyncResource"]:  # type: ignore[override]
+    async def delete(self, variables: Optional[Mapping[str, Any]] = None, **kwargs: Any) -> Optional["AsyncResource"]:  # type: ignore[override]
         """DELETE the target."""
-        return await self.request("DELETE", **kwargs)
+        return cast(Optional["AsyncResource"], await _result(Link.delete(self, variables, **kwargs)))
 
-    async def head(self, **kwargs: Any) -> "httpx.Response":  # type: ignore[override]
+    async def head(self, variables: Optional[Mapping[str, Any]] = None, /, **kwargs: Any) -> "httpx.Response":  # type: ignore[override]
         """HEAD the target; returns the :class:`httpx.Response`."""
-        return cast("httpx.Response", await _result(Link.head(self, **kwargs)))
+        return cast("httpx.Response", await _result(Link.head(self, variables, **kwargs)))
 
-    async def options(self, **kwargs: Any) -> "httpx.Response":  # type: ignore[override]
+    async def options(self, variables: Optional[Mapping[str, Any]] = None, /, **kwargs: Any) -> "httpx.Response":  # type: ignore[override]
         """OPTIONS on the target; returns the :class:`httpx.Response`."""
-        return cast("httpx.Response", await _result(Link.options(self, **kwargs)))
+        return cast("httpx.Response", await _result(Link.options(self, variables, **kwargs)))
 
 
 class AsyncTemplate(Template):

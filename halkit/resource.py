@@ -28,6 +28,7 @@ from typing import (
 )
 
 from . import urls
+from ._awaitable import then
 from .exceptions import AmbiguousLinkError, ContentTypeError, HalFormatError, HalkitError, LinkNotFoundError
 from .hal import EMBEDDED_ARRAY_REL, check_document, decode_json, warn_deviations
 from .link import Link, Links, build_links
@@ -499,8 +500,14 @@ class Resource:
         return url
 
     def refresh(self) -> "Resource":
-        """GET the resource again (from its ``self`` URL) and return the new state."""
-        result = self.request("GET")
+        """GET the resource again (from its ``self`` URL) and return the new state.
+
+        :raises halkit.ContentTypeError: the server answered with no content.
+        """
+        # then(): the same check for the async twin, whose request() gives an awaitable
+        return then(self.request("GET"), self._got_content)
+
+    def _got_content(self, result: Optional["Resource"]) -> "Resource":
         if result is None:  # a 204 No Content to a GET
             raise ContentTypeError(f"GET {self.url} answered with no content", url=self.url, method="GET")
         return result

@@ -499,3 +499,27 @@ def test_each_awaitable_method_takes_the_positional_arguments_of_its_sync_twin(n
                 assert p.name in ours or open_ended, (method, p.name)
             if p.kind in (inspect.Parameter.VAR_KEYWORD, inspect.Parameter.VAR_POSITIONAL):
                 assert any(q.kind is p.kind for q in ours.values()), (method, p.name)
+
+
+def test_a_get_answered_with_no_content_is_an_error_for_both(twin: Twin, server: TestServer, prefix: str) -> None:
+    # the model's own checks of an answer run for the async twin too (after the await)
+    state = {"empty": False}
+
+    def maybe_empty(req: Request) -> Any:
+        if state["empty"]:
+            return 204, {}, None
+        return 200, dict(HAL), {"_links": {"self": {"href": f"{prefix}/x"}, "empty": {"href": f"{prefix}/e"}}}
+
+    server.handle(f"{prefix}/x", maybe_empty)
+    server.add(f"{prefix}/e", None, status=204)
+
+    async def scenario() -> None:
+        res = await io(twin.client(server.url(f"{prefix}/x")).root())
+        for call in (lambda: res.link("empty").follow(), lambda: res.follow("empty"), lambda: res.link("empty").get()):
+            with pytest.raises(halkit.ContentTypeError, match="no content"):
+                await io(call())
+        state["empty"] = True
+        with pytest.raises(halkit.ContentTypeError, match="no content"):
+            await io(res.refresh())
+
+    twin.run(scenario)

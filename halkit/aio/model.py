@@ -167,10 +167,8 @@ class AsyncResource(Resource):
             page = cursor.advance(await _result(link.follow())) if link is not None else None
 
     async def refresh(self) -> "AsyncResource":  # type: ignore[override]
-        """GET the resource again (from its ``self`` URL)."""
-        result = await self.request("GET")
-        assert result is not None
-        return result
+        """GET the resource again (from its ``self`` URL); see :meth:`halkit.Resource.refresh`."""
+        return cast("AsyncResource", await _result(Resource.refresh(self)))
 
     async def request(self, method: str, **kwargs: Any) -> Optional["AsyncResource"]:  # type: ignore[override]
         """Send ``method`` to the resource's own URL (see :meth:`halkit.Resource.request`)."""

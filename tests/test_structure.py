@@ -133,6 +133,19 @@ def test_the_model_imports_no_client() -> None:
     graph = import_graph()
     for module in ("halkit.resource", "halkit.link", "halkit.forms", "halkit.hal", "halkit.fanout"):
         assert "halkit.client" not in graph[module], module
+    for module in ("halkit.aio.model", "halkit.aio.fanout"):
+        assert not {"halkit.client", "halkit.aio.client", "halkit.aio.transport"} & graph[module], module
+
+
+def test_the_async_model_imports_no_private_name() -> None:
+    # ``from ..resource import _helper`` would tie the twins together through a private name
+    problems = []
+    for module in ("aio/model", "aio/fanout"):
+        tree = ast.parse((PACKAGE / f"{module}.py").read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.level:
+                problems += [f"{module}.py:{node.lineno}: {a.name}" for a in node.names if a.name.startswith("_")]
+    assert problems == []
 
 
 def _own_private_names(tree: ast.AST) -> Set[str]:
@@ -154,7 +167,8 @@ def _own_private_names(tree: ast.AST) -> Set[str]:
 def test_the_model_calls_nothing_private_of_another_module() -> None:
     # ``obj._name`` is fine only for a private name the module itself defines
     problems = []
-    for module in ("resource", "link", "forms", "crawl", "fanout", "hal"):
+    # the async twin's model and fan-out too: they reuse the sync model through its public API
+    for module in ("resource", "link", "forms", "crawl", "fanout", "hal", "_awaitable", "aio/model", "aio/fanout"):
         tree = ast.parse((PACKAGE / f"{module}.py").read_text(encoding="utf-8"))
         own = _own_private_names(tree)
         for node in ast.walk(tree):

@@ -17,7 +17,7 @@ from typing import Any, List, Tuple
 
 import async_twins
 import pytest
-from async_twins import Twin, collect, io, twin_marks
+from async_twins import Twin, collect, io
 
 import halkit
 from halkit.hal import EMBEDDED_ARRAY_REL
@@ -231,9 +231,6 @@ def test_strict_mode_refuses_drf_hal_json(twin: Twin, drf: DRFServer) -> None:
     twin.run(scenario)
 
 
-@twin_marks(async_=pytest.mark.xfail(strict=True, reason=(
-    "AsyncPageIterator._page_items (halkit/aio/model.py) turns the LinkNotFoundError of a rel the page "
-    "does not embed into an empty page: items('book') is an empty walk instead of an error")))
 def test_items_of_a_rel_the_pages_do_not_embed_is_an_error_not_an_empty_walk(twin: Twin, drf: DRFServer) -> None:
     async def scenario() -> None:
         client = _client(twin, drf)

@@ -398,3 +398,24 @@ def test_a_request_cancelled_mid_body_gives_its_connection_back() -> None:
         assert asyncio.run(main()) == {"ok": 1}
     finally:
         server.close()
+
+
+def test_a_gzip_bomb_is_never_inflated_whole(srv: TestServer) -> None:
+    import gzip
+    import tracemalloc
+
+    bomb = gzip.compress(b"\0" * (64 * 1024 * 1024))  # 64 MiB in about 64 KiB
+    srv.add("/bomb", bomb, headers={"Content-Type": "application/json", "Content-Encoding": "gzip"})
+
+    async def main() -> None:
+        async with halkit.AsyncClient(srv.url("/"), max_body_size=1024 * 1024, retries=0) as client:
+            with pytest.raises(halkit.ResponseTooLargeError):
+                await client.request("GET", srv.url("/bomb"))
+
+    tracemalloc.start()
+    try:
+        asyncio.run(main())
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 16 * 1024 * 1024, peak  # httpx alone inflates a received piece whole: 64 MiB

@@ -38,7 +38,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-import zlib
 from typing import Any, AsyncGenerator, Callable, FrozenSet, Iterable, List, Optional, Tuple
 
 import httpx
@@ -48,14 +47,13 @@ import requests.utils
 from .. import urls
 from ..auth import BearerToken, ClientCredentials, OriginScoped, Token, TokenRequest  # the grant, shared
 from ..exceptions import AuthError
-from .transport import as_httpx_timeout, default_ssl_context
+from .transport import as_httpx_timeout, decoded, default_ssl_context
 
 __all__ = ["AsyncClientCredentials", "ScopedAuth", "prepare_async_auth"]
 
 logger = logging.getLogger(__name__)
 
 #: The most a gzip or deflate token response inflates at once, in bytes.
-_CHUNK = 64 * 1024
 
 class ScopedAuth:
     """An :class:`httpx.Auth` and the origins it applies to.
@@ -266,7 +264,7 @@ class AsyncClientCredentials(httpx.Auth):
             self._on_token_request()
         # no redirect is followed, and no auth of the httpx client applies (as in the sync grant)
         response = await client.send(sent, stream=True, follow_redirects=False, auth=None)
-        pieces = _decoded(response)
+        pieces = decoded(response)
         try:
             declared = response.headers.get("Content-Length", "")
             if declared.isdigit():
@@ -281,40 +279,6 @@ class AsyncClientCredentials(httpx.Auth):
             await pieces.aclose()
             await response.aclose()
         return response.status_code, response.headers.get("Content-Type", ""), response.reason_phrase, b"".join(chunks)
-
-
-async def _decoded(response: httpx.Response) -> AsyncGenerator[bytes, None]:
-    """The body, decompressed in pieces of at most 64 KiB (a gzip bomb never inflates at once).
-
-    httpx inflates each piece it receives whole (64 KiB of a gzip bomb is
-    64 MiB); gzip and deflate are inflated here instead, a bounded piece at a
-    time. Other encodings (br, zstd) are left to httpx.
-    """
-    encoding = response.headers.get("Content-Encoding", "identity").strip().lower()
-    if encoding not in ("gzip", "x-gzip", "deflate"):
-        async for chunk in response.aiter_bytes():
-            yield chunk
-        return
-    # gzip, or zlib-wrapped deflate (a raw deflate stream is detected below)
-    inflater: Any = zlib.decompressobj(zlib.MAX_WBITS | 32)
-    first = True
-    async for data in response.aiter_raw():
-        while data:
-            try:
-                chunk = inflater.decompress(data, _CHUNK)
-            except zlib.error:
-                if not (first and encoding == "deflate"):
-                    raise httpx.DecodingError("the token response could not be decompressed") from None
-                inflater = zlib.decompressobj(-zlib.MAX_WBITS)  # raw deflate, as some servers send (and httpx reads)
-                first = False
-                continue
-            first = False
-            data = inflater.unconsumed_tail
-            if chunk:
-                yield chunk
-    rest = inflater.flush()
-    if rest:
-        yield rest
 
 
 def prepare_async_auth(

@@ -144,6 +144,7 @@ class _Stream(httpx.AsyncByteStream):
         finally:
             if self._response is not None:
                 self._response.elapsed = _elapsed(self._started)
+                self._response = None  # no reference cycle with the response once it is read
             await self._pool._release(self._key, self._conn)
 
 

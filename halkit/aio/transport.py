@@ -19,8 +19,10 @@
   connection errors and 429/502/503/504,
   backoff with jitter, ``Retry-After`` up to a cap, a deadline; the waits are
   :func:`asyncio.sleep`, so other tasks run meanwhile;
-* **the body** is read here with a size cap counted on the decoded bytes
-  (``aiter_bytes``), so a compressed bomb stops at the cap;
+* **the body** is read here with a size cap counted on the decoded bytes,
+  gzip and deflate inflated at most :data:`DECODE_CHUNK` bytes at a time
+  (:func:`decoded`), so a compressed bomb stops at the cap without ever
+  being inflated whole;
 * **errors** from httpx become halkit errors (:func:`map_exception`).
 """
 
@@ -28,7 +30,8 @@ from __future__ import annotations
 
 import asyncio
 import ssl
-from typing import Any, Dict, List, Mapping, Optional
+import zlib
+from typing import Any, AsyncGenerator, Dict, List, Mapping, Optional
 
 import httpx
 
@@ -46,7 +49,10 @@ from ..exceptions import (
 )
 from .pool import nothing_patched
 
-__all__ = ["AsyncTransport", "as_httpx_timeout", "default_ssl_context", "map_exception", "read_body"]
+#: The most bytes inflated at once from a compressed body (a gzip bomb never inflates whole).
+DECODE_CHUNK = 64 * 1024
+
+__all__ = ["AsyncTransport", "decoded", "as_httpx_timeout", "default_ssl_context", "map_exception", "read_body"]
 
 #: Redirects after which a non-GET request would silently become a GET.
 _METHOD_CHANGING = (301, 302)
@@ -95,6 +101,40 @@ def map_exception(exc: Exception, method: str, url: str) -> HalkitError:
     return TransportError(f"{where} failed: {type(exc).__name__}: {exc}", url=url, method=method)
 
 
+async def decoded(response: httpx.Response) -> AsyncGenerator[bytes, None]:
+    """The body, decompressed in pieces of at most 64 KiB (a gzip bomb never inflates at once).
+
+    httpx inflates each piece it receives whole (64 KiB of a gzip bomb is
+    64 MiB); gzip and deflate are inflated here instead, a bounded piece at a
+    time. Other encodings (br, zstd) are left to httpx.
+    """
+    encoding = response.headers.get("Content-Encoding", "identity").strip().lower()
+    if encoding not in ("gzip", "x-gzip", "deflate"):
+        async for chunk in response.aiter_bytes():
+            yield chunk
+        return
+    # gzip, or zlib-wrapped deflate (a raw deflate stream is detected below)
+    inflater: Any = zlib.decompressobj(zlib.MAX_WBITS | 32)
+    first = True
+    async for data in response.aiter_raw():
+        while data:
+            try:
+                chunk = inflater.decompress(data, DECODE_CHUNK)
+            except zlib.error:
+                if not (first and encoding == "deflate"):
+                    raise httpx.DecodingError("the body could not be decompressed") from None
+                inflater = zlib.decompressobj(-zlib.MAX_WBITS)  # raw deflate, as some servers send (and httpx reads)
+                first = False
+                continue
+            first = False
+            data = inflater.unconsumed_tail
+            if chunk:
+                yield chunk
+    rest = inflater.flush()
+    if rest:
+        yield rest
+
+
 async def read_body(response: httpx.Response, limit: int, method: str, url: str) -> None:
     """Read the body of a streamed response, refusing more than ``limit`` decoded bytes."""
     length = response.headers.get("Content-Length")
@@ -106,22 +146,24 @@ async def read_body(response: httpx.Response, limit: int, method: str, url: str)
         )
     chunks: List[bytes] = []
     total = 0
+    pieces = decoded(response)
     try:
-        async for chunk in response.aiter_bytes():
+        async for chunk in pieces:
             total += len(chunk)
             if total > limit:
-                await response.aclose()
                 raise ResponseTooLargeError(
                     f"{method} {url}: body over the limit of {limit} bytes (after decompression)",
                     limit=limit, url=url, method=method,
                 )
             chunks.append(chunk)
     except httpx.HTTPError as exc:
+        await pieces.aclose()
         await response.aclose()
         raise map_exception(exc, method, url) from exc
     except BaseException:
-        # cancelled (a deadline, asyncio.wait_for, a task group) or failed mid-body:
-        # the connection goes back to its pool, closed, instead of staying checked out
+        # over the cap, cancelled (a deadline, asyncio.wait_for, a task group) or failed
+        # mid-body: the connection goes back to its pool, closed, instead of staying checked out
+        await pieces.aclose()
         await response.aclose()
         raise
     # what httpx's own aread() stores: from now on response.content is the body

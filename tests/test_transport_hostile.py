@@ -165,8 +165,9 @@ def test_a_401_body_is_capped_before_the_token_renewal(server: TestServer, prefi
 def test_head_and_304_with_a_large_content_length_have_no_body_to_refuse(raw: Any, path: str) -> None:
     def handler(conn: socket.socket, head: bytes) -> None:
         status = "304 Not Modified" if head.startswith(b"GET") else "200 OK"
+        # one answer per connection, and said so: a client must not reuse it (it did, racing the close)
         conn.sendall(head_bytes(status, {"Content-Type": "application/hal+json", "Content-Length": "999999999",
-                                         "ETag": '"v1"'}))
+                                         "ETag": '"v1"', "Connection": "close"}))
 
     srv = raw(handler)
     client = Client(srv.url("/x"), session=session_for(path), max_body_size=CAP, retries=0)

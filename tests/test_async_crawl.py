@@ -1,0 +1,116 @@
+"""halkit.aio.crawl: the sync crawl's walk on the async client gives the sync crawl's report.
+
+The behaviours both crawls share (limits, Retry-After, rate, interruption,
+violations, broken links) are twin tests in ``test_crawl.py``; here, the whole
+ChatKitty emulator crawled both ways, and what only the async crawl has
+(cancellation, no threads).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from typing import Any, Dict, List
+
+import pytest
+import requests
+
+import halkit
+from halkit.crawl import CrawlReport, crawl
+from halkit.emulator import Emulator
+
+from server import TestServer
+
+pytest.importorskip("httpx")
+
+
+def _token(emulator: Emulator) -> str:
+    """An access token for the emulator, so that neither client makes a token request of its own."""
+    with requests.Session() as session:
+        session.trust_env = False
+        answer = session.post(emulator.token_url, auth=(emulator.client_id, emulator.client_secret),
+                              data={"grant_type": "client_credentials"})
+    answer.raise_for_status()
+    return str(answer.json()["access_token"])
+
+
+def _without_timings(report: CrawlReport) -> Dict[str, Any]:
+    document = report.to_dict()
+    del document["seconds"]
+    return document
+
+
+@pytest.mark.chatkitty(users=12, channels=5, messages_per_channel=3)
+@pytest.mark.parametrize("workers", [1, 8])
+def test_the_sync_and_async_crawls_of_the_emulator_give_the_same_report(chatkitty: Emulator, workers: int) -> None:
+    from halkit.aio.crawl import crawl as crawl_async
+
+    token = _token(chatkitty)
+    settings: Dict[str, Any] = dict(workers=workers, undocumented=True, max_resources=5000)
+    with halkit.Client.from_profile("chatkitty", entry_url=chatkitty.entry_url, auth=token) as client:
+        sync_report = crawl(client, **settings)
+
+    async def main() -> CrawlReport:
+        async with halkit.AsyncClient.from_profile("chatkitty", entry_url=chatkitty.entry_url, auth=token) as client:
+            return await crawl_async(client, **settings)
+
+    async_report = asyncio.run(main())
+    assert sync_report.complete and not sync_report.truncated and sync_report.total > 100
+    assert sync_report.requests == sync_report.total
+    assert _without_timings(async_report) == _without_timings(sync_report)
+    # and with a limit that cuts the walk short, the same resources are chosen
+    settings["max_resources"] = 37
+    with halkit.Client.from_profile("chatkitty", entry_url=chatkitty.entry_url, auth=token) as client:
+        sync_cut = crawl(client, **settings)
+    async_cut = asyncio.run(main())
+    assert sync_cut.truncated and sync_cut.total == 37
+    assert _without_timings(async_cut) == _without_timings(sync_cut)
+
+
+def test_the_async_crawl_uses_no_threads(server: TestServer, prefix: str) -> None:
+    from halkit.aio.crawl import crawl as crawl_async
+
+    items = [{"href": f"{prefix}/i/{n}"} for n in range(10)]
+    server.add(f"{prefix}/", {"_links": {"self": {"href": f"{prefix}/"}, "item": items}})
+    for n in range(10):
+        server.add(f"{prefix}/i/{n}", {"_links": {"self": {"href": f"{prefix}/i/{n}"}}})
+    threads: List[str] = []
+
+    def progress(fetched: int, queued: int) -> None:
+        assert threading.current_thread() is threading.main_thread()
+        threads.extend(t.name for t in threading.enumerate() if t.name.startswith("halkit-crawl"))
+
+    async def main() -> CrawlReport:
+        async with halkit.AsyncClient(server.url(f"{prefix}/"), retries=0) as client:
+            return await crawl_async(client, workers=4, progress=progress)
+
+    report = asyncio.run(main())
+    assert report.ok and report.total == 11 and threads == []
+
+
+def test_cancelling_the_crawl_stops_its_fetches_and_keeps_a_partial_report(server: TestServer, prefix: str) -> None:
+    from halkit.aio.crawl import crawl as crawl_async
+
+    items = [{"href": f"{prefix}/i/{n}"} for n in range(30)]
+    server.add(f"{prefix}/", {"_links": {"self": {"href": f"{prefix}/"}, "item": items}})
+    for n in range(30):
+        server.add(f"{prefix}/i/{n}", {"_links": {"self": {"href": f"{prefix}/i/{n}"}}})
+    report = CrawlReport()
+
+    async def main() -> List[asyncio.Task[Any]]:
+        async with halkit.AsyncClient(server.url(f"{prefix}/"), retries=0) as client:
+            task: "asyncio.Task[CrawlReport]"
+
+            def progress(fetched: int, queued: int) -> None:
+                if fetched == 6:
+                    task.cancel()
+
+            task = asyncio.ensure_future(crawl_async(client, workers=3, progress=progress, report=report))
+            with pytest.raises(asyncio.CancelledError):
+                await task
+            return [other for other in asyncio.all_tasks() if other is not asyncio.current_task()]
+
+    left = asyncio.run(main())
+    assert left == []  # no fetch is left running
+    assert report.complete is False and 6 <= report.total < 31
+    assert report.seconds > 0

@@ -34,6 +34,15 @@ def _token(emulator: Emulator) -> str:
     return str(answer.json()["access_token"])
 
 
+def _items(server: TestServer, prefix: str, count: int) -> str:
+    """An API whose entry point links ``count`` items; its URL."""
+    items = [{"href": f"{prefix}/i/{n}"} for n in range(count)]
+    server.add(f"{prefix}/", {"_links": {"self": {"href": f"{prefix}/"}, "item": items}})
+    for n in range(count):
+        server.add(f"{prefix}/i/{n}", {"_links": {"self": {"href": f"{prefix}/i/{n}"}}})
+    return server.url(f"{prefix}/")
+
+
 def _without_timings(report: CrawlReport) -> Dict[str, Any]:
     document = report.to_dict()
     del document["seconds"]
@@ -70,10 +79,7 @@ def test_the_sync_and_async_crawls_of_the_emulator_give_the_same_report(chatkitt
 def test_the_async_crawl_uses_no_threads(server: TestServer, prefix: str) -> None:
     from halkit.aio.crawl import crawl as crawl_async
 
-    items = [{"href": f"{prefix}/i/{n}"} for n in range(10)]
-    server.add(f"{prefix}/", {"_links": {"self": {"href": f"{prefix}/"}, "item": items}})
-    for n in range(10):
-        server.add(f"{prefix}/i/{n}", {"_links": {"self": {"href": f"{prefix}/i/{n}"}}})
+    url = _items(server, prefix, 10)
     threads: List[str] = []
 
     def progress(fetched: int, queued: int) -> None:
@@ -81,7 +87,7 @@ def test_the_async_crawl_uses_no_threads(server: TestServer, prefix: str) -> Non
         threads.extend(t.name for t in threading.enumerate() if t.name.startswith("halkit-crawl"))
 
     async def main() -> CrawlReport:
-        async with halkit.AsyncClient(server.url(f"{prefix}/"), retries=0) as client:
+        async with halkit.AsyncClient(url, retries=0) as client:
             return await crawl_async(client, workers=4, progress=progress)
 
     report = asyncio.run(main())
@@ -91,14 +97,11 @@ def test_the_async_crawl_uses_no_threads(server: TestServer, prefix: str) -> Non
 def test_cancelling_the_crawl_stops_its_fetches_and_keeps_a_partial_report(server: TestServer, prefix: str) -> None:
     from halkit.aio.crawl import crawl as crawl_async
 
-    items = [{"href": f"{prefix}/i/{n}"} for n in range(30)]
-    server.add(f"{prefix}/", {"_links": {"self": {"href": f"{prefix}/"}, "item": items}})
-    for n in range(30):
-        server.add(f"{prefix}/i/{n}", {"_links": {"self": {"href": f"{prefix}/i/{n}"}}})
+    url = _items(server, prefix, 30)
     report = CrawlReport()
 
     async def main() -> List[asyncio.Task[Any]]:
-        async with halkit.AsyncClient(server.url(f"{prefix}/"), retries=0) as client:
+        async with halkit.AsyncClient(url, retries=0) as client:
             task: "asyncio.Task[CrawlReport]"
 
             def progress(fetched: int, queued: int) -> None:

@@ -117,3 +117,52 @@ def test_cancelling_the_crawl_stops_its_fetches_and_keeps_a_partial_report(serve
     assert left == []  # no fetch is left running
     assert report.complete is False and 6 <= report.total < 31
     assert report.seconds > 0
+
+
+# --------------------------------------------------------------------------- the CLI's async client
+
+
+def test_the_async_client_is_built_from_the_same_options_as_the_sync_one(chatkitty: Emulator) -> None:
+    from halkit.cli.connect import ClientOptions, make_async_client, make_client
+
+    options = ClientOptions(
+        profile="chatkitty", url=chatkitty.entry_url, client_id=chatkitty.client_id,
+        client_secret=chatkitty.client_secret, token_url=chatkitty.token_url, headers={"X-Team": "qa"},
+        timeout=7.0, strict=True, validation="warn", content_type="application/vnd.acme+json",
+    )
+    with make_client(options) as sync_client:
+        pass
+    client = make_async_client(options)
+    assert isinstance(client, halkit.AsyncClient)
+    for name in ("entry_url", "origins", "timeout", "strict", "validation", "content_type"):
+        assert getattr(client, name) == getattr(sync_client, name), name
+    assert client.profile is not None and client.profile.name == "chatkitty"
+
+    async def main() -> Any:
+        async with client:
+            return (await client.follow("application")).type
+
+    assert asyncio.run(main()) == "application"  # with the client credentials, against the token URL given
+
+
+@pytest.mark.parametrize(("options", "message"), [
+    ({"url": "http://127.0.0.1:1/", "token": "a", "client_id": "b", "client_secret": "c"}, "not both"),
+    ({"url": "http://127.0.0.1:1/", "client_id": "b", "client_secret": "c"}, "--token-url"),
+    ({}, "give the API's URL"),
+])
+def test_the_async_client_refuses_what_the_sync_one_refuses(options: Dict[str, Any], message: str) -> None:
+    from halkit.cli.connect import ClientOptions, UsageError, make_async_client
+
+    with pytest.raises(UsageError, match=message):
+        make_async_client(ClientOptions(**options))
+
+
+def test_a_sync_crawl_imports_no_httpx() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys; from halkit.cli import main; "
+            "main(['crawl', '-p', 'chatkitty', '-q', '--max-resources', '3', '--format', 'json']); "
+            "print('httpx' in sys.modules, 'halkit.aio' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.stdout.split()[-2:] == ["False", "False"], done.stdout + done.stderr

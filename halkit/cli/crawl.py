@@ -174,6 +174,7 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
                 crawl(client, **settings)
     except KeyboardInterrupt:
         interrupted = True
+        report.complete = False  # also when Ctrl-C came before the walk began
     finally:
         progress.done()
         if emulator is not None:

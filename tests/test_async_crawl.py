@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from typing import Any, Dict, List
+from typing import Any, Dict, Iterator, List
 
 import pytest
 import requests
@@ -22,6 +22,14 @@ from halkit.emulator import Emulator
 from server import TestServer
 
 pytest.importorskip("httpx")
+
+
+@pytest.fixture(scope="module")
+def chatkitty() -> Iterator[Emulator]:
+    """The ChatKitty emulator for this module (the plugin's ``chatkitty`` fixture is the session's, and
+    ``test_emulator_plugin.py`` checks that no emulator runs in its in-process suites)."""
+    with Emulator(users=12, channels=5, messages_per_channel=3) as emulator:
+        yield emulator
 
 
 def _token(emulator: Emulator) -> str:
@@ -49,7 +57,6 @@ def _without_timings(report: CrawlReport) -> Dict[str, Any]:
     return document
 
 
-@pytest.mark.chatkitty(users=12, channels=5, messages_per_channel=3)
 @pytest.mark.parametrize("workers", [1, 8])
 def test_the_sync_and_async_crawls_of_the_emulator_give_the_same_report(chatkitty: Emulator, workers: int) -> None:
     from halkit.aio.crawl import crawl as crawl_async

@@ -19,6 +19,10 @@ Workloads:
   requests when 8 threads share one client.
 * fan-out: ``halkit.fanout.follow_all`` against one-by-one, with 20 ms of
   latency added to each answer.
+* async-W1 to async-W3 and async-fanout: :class:`halkit.AsyncClient` against
+  raw :class:`httpx.AsyncClient`, and the async fan-out against one by one and
+  the sync fan-out (see :mod:`benchmarks.async_bench`); skipped when httpx is
+  not installed.
 
 Absolute times depend on the machine; the ratios are what to compare.
 """
@@ -202,10 +206,17 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer runs and a smaller memory check")
     parser.add_argument("--runs", type=int, default=None, help="runs of each side per workload (default 7, quick 3)")
-    parser.add_argument("--only", nargs="*", default=None, help="workloads to run: W1 W1v W2 W3 memory requests fanout")
+    parser.add_argument("--only", nargs="*", default=None,
+                        help="workloads to run: W1 W1v W2 W3 memory requests fanout, async-W1 async-W2 async-W3 "
+                             "async-fanout (or async for all four)")
     args = parser.parse_args(argv)
     runs = args.runs or (3 if args.quick else 7)
-    chosen = set(args.only or ["W1", "W1v", "W2", "W3", "memory", "requests", "fanout"])
+    from . import async_bench
+
+    chosen = set(args.only or ["W1", "W1v", "W2", "W3", "memory", "requests", "fanout", "async"])
+    if "async" in chosen:
+        chosen |= set(async_bench.ASYNC_WORKLOADS)
+    async_rows: List[Dict[str, Any]] = []
     users, chain, repeat = 10000, 200, 500
     profile = _profile_name()
     import requests
@@ -246,6 +257,9 @@ def main(argv: Optional[List[str]] = None) -> int:
                 failures.append(f"W1 made {counts['w1_total']} requests, not 503")
             if counts["threads_token"] != 1 or counts["threads_total"] != 200:
                 failures.append("8 threads: not exactly 200 API requests and 1 token request")
+        if chosen & set(async_bench.ASYNC_WORKLOADS):
+            async_rows, async_failures = async_bench.run(base, token, chosen, runs, users, repeat, chain)
+            failures.extend(async_failures)
     if "memory" in chosen:
         small, large = (2000, 20000) if args.quick else (10000, 100000)
         for side in ("halkit", "requests"):
@@ -272,6 +286,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     for row in rows:
         print(f"| {row['workload']} | {row['raw'] * 1000:.1f} ms | {row['halkit'] * 1000:.1f} ms | "
               f"{row['ratio']:.2f}x | <= {TARGETS[row['workload']]:.2f}x |")
+    async_bench.table(async_rows)
     if failures:
         print("\nMISSED: " + "; ".join(failures))
         return 1

@@ -52,7 +52,7 @@ from .exceptions import (
 )
 from .forms import Property, Template
 from .link import Link, Links
-from .resource import PageIterator, Resource, parse
+from .resource import PageCursor, PageIterator, Resource, parse
 
 if TYPE_CHECKING:  # pragma: no cover
     from .aio import AsyncClient
@@ -114,6 +114,7 @@ __all__ = [
     "MethodNotAllowedError",
     "NotFoundError",
     "OriginScoped",
+    "PageCursor",
     "PageIterator",
     "Profile",
     "ProfileError",

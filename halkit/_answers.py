@@ -9,18 +9,23 @@ decide what an answer means: a document, a resource to fetch at
 
 from __future__ import annotations
 
+import functools
 import json as _json
 import warnings
-from typing import TYPE_CHECKING, Any, Callable, List, Mapping, Optional, Set, Tuple, Union
+from typing import TYPE_CHECKING, AbstractSet, Any, Callable, Iterable, List, Mapping, Optional, Set, Tuple, Union
 
 from . import urls
 from .exceptions import (
+    CompatibilityWarning,
     ContentTypeError,
     DeprecatedLinkWarning,
     DeprecationHeaderWarning,
     HalFormatError,
     HalkitError,
     ProfileError,
+    RequestError,
+    WriteSucceededError,
+    error_for_status,
 )
 from .hal import DRAFT_ALLOWED_DEVIATIONS, check_document, decode_json, is_json_media_type, media_type
 from .typing import VALIDATION_MODES
@@ -31,6 +36,9 @@ if TYPE_CHECKING:  # pragma: no cover
 
 #: The values of ``Client(relative_hrefs=...)``.
 RELATIVE_HREF_POLICIES = ("document", "api-root")
+
+#: The default of an argument whose ``None`` means something (``deadline=None``: no bound).
+USE_DEFAULT: Any = object()
 
 #: What :func:`after_answer` says to do with an answer.
 FOLLOW_LOCATION = "location"
@@ -73,6 +81,183 @@ def error_body(content: bytes, content_type: Optional[str]) -> Any:
         return _json.loads(content)
     except ValueError:
         return None
+
+
+@functools.lru_cache(maxsize=1)
+def version() -> str:
+    """halkit's installed version, for the User-Agent (``"0"`` when run from a source tree)."""
+    import importlib.metadata  # not at import time: it costs, and only a client needs it
+
+    try:
+        return importlib.metadata.version("halkit")
+    except importlib.metadata.PackageNotFoundError:  # pragma: no cover - run from a source tree
+        return "0"
+
+
+def absolute(entry_url: str, url: str) -> str:
+    """``url`` resolved against the entry URL when it is relative (RFC 3986).
+
+    :param entry_url: the client's entry URL.
+    :param url: the URL a caller gave (``"/v1/users"``, ``"users/3"`` or absolute).
+    """
+    if "://" in url[:12]:
+        return url
+    return urls.resolve(entry_url, url)
+
+
+def call_limits(timeout: Any, deadline: Any, client_timeout: Any, client_deadline: Optional[float]) -> Tuple[Any, Optional[float]]:
+    """The timeout and total deadline of one call.
+
+    :param timeout: the call's timeout, or ``None`` for the client's.
+    :param deadline: the call's deadline in seconds, ``None`` for no bound, or
+        :data:`USE_DEFAULT`: the client's with the client's timeout, otherwise
+        :func:`halkit.transport.default_deadline` of the call's timeout.
+    :param client_timeout: the client's timeout.
+    :param client_deadline: the client's deadline.
+    """
+    if timeout is None:
+        return client_timeout, (client_deadline if deadline is USE_DEFAULT else deadline)
+    if deadline is USE_DEFAULT:
+        from .transport import default_deadline
+
+        deadline = default_deadline(getattr(timeout, "read", timeout))  # an httpx.Timeout: its read timeout
+    return timeout, deadline
+
+
+def credentials_withheld(url: str, scoped_to: Optional[AbstractSet[urls.Origin]]) -> Optional[str]:
+    """Why a 401 from ``url`` got no credentials, when origin scoping kept them back.
+
+    :param url: the URL that answered 401.
+    :param scoped_to: the origins the client's credentials (or ``headers=``)
+        go to, or ``None`` when it has none.
+    """
+    if not scoped_to:
+        return None
+    target = urls.origin_of(url)
+    if target is None or target in scoped_to:
+        return None
+    allowed = ", ".join(sorted(urls.format_origin(o) for o in scoped_to))
+    return (
+        f"no credentials were sent: {urls.format_origin(target)} is not an origin they are scoped to "
+        f"({allowed}); if it is the same server under another name, use that name in the entry URL, "
+        "or pass origins=[...]"
+    )
+
+
+def status_error(
+    method: str, url: str, status: int, content: bytes, content_type: Optional[str], response: Any,
+    scoped_to: Optional[AbstractSet[urls.Origin]],
+) -> HalkitError:
+    """The :class:`~halkit.HTTPError` for a 4xx or 5xx answer (a 401 says when credentials were withheld).
+
+    :param method: the request's method.
+    :param url: the answer's URL.
+    :param status: its status.
+    :param content: its body.
+    :param content_type: its Content-Type header, if any.
+    :param response: the response, for the error.
+    :param scoped_to: see :func:`credentials_withheld`.
+    """
+    error = error_for_status(status, response=response, body=error_body(content, content_type),
+                             url=urls.redact(url), method=method)
+    if status == 401:
+        withheld = credentials_withheld(url, scoped_to)
+        if withheld:
+            error.args = (f"{error.args[0]}; {withheld}",) + tuple(error.args[1:])
+    return error
+
+
+def not_modified(method: str, url: str, sent: Iterable[str], response: Any) -> RequestError:
+    """The error for a 304 Not Modified answer: to a conditional request, or from a cache in between.
+
+    :param method: the request's method.
+    :param url: the answer's URL.
+    :param sent: the names of the headers the request was sent with.
+    :param response: the response, for the error.
+    """
+    conditional = {k.lower() for k in sent} & {"if-none-match", "if-modified-since", "if-match", "if-unmodified-since"}
+    if conditional:
+        message = (
+            f"{method} {url} answered 304 Not Modified to your conditional request: "
+            "the representation you have is current, and there is no body to read"
+        )
+    else:
+        message = (
+            f"{method} {url} answered 304 Not Modified although the request was not conditional "
+            "(no If-None-Match or If-Modified-Since was sent): a cache or proxy in between answered "
+            "for a request it made itself; use halkit.Client(cache=True) for HTTP caching"
+        )
+    return RequestError(message, url=url, method=method, response=response)
+
+
+def read_answer(
+    method: str, status: int, url: str, location: Optional[str], reason: Optional[str], response: Any,
+    build: Callable[[], Any],
+) -> Tuple[Any, Optional[str]]:
+    """The resource of an answer with a body, or the URL to GET instead: ``(resource, None)`` or ``(None, url)``.
+
+    A write that succeeded never reads as a failure: when ``build`` cannot
+    read the body of a 2xx answer to a write, the resource at its
+    ``Location`` is to be fetched instead (with a
+    :class:`~halkit.CompatibilityWarning`); the client GETs it, and if that
+    cannot be read either, raises :func:`write_succeeded_error`.
+
+    :param method: the request's method.
+    :param status: the answer's status.
+    :param url: the answer's URL.
+    :param location: its Location header, if any.
+    :param reason: its reason phrase.
+    :param response: the response, for the errors.
+    :param build: builds the resource from the answer (no I/O).
+    :raises halkit.WriteSucceededError: the body of a successful write cannot
+        be read and there is no Location.
+    :raises halkit.ProfileError: the resource breaks its profile (for a
+        write, the message says that the write itself succeeded).
+    """
+    if method == "GET" or not 200 <= status < 300:
+        return build(), None
+    try:
+        return build(), None
+    except (HalFormatError, ContentTypeError) as exc:
+        if not location:
+            raise write_succeeded_error(method, url, status, reason, None, exc, response) from exc
+        warnings.warn(
+            f"{method} {url} succeeded ({status}) but its body could not be read ({exc}); "
+            f"returning the resource at its Location instead",
+            CompatibilityWarning,
+            stacklevel=5,
+        )
+        return None, urls.resolve(url, location)
+    except ProfileError as exc:
+        exc.args = (f"{exc} (the {method} itself succeeded: {status})",)
+        raise
+
+
+def write_succeeded_error(
+    method: str, url: str, status: int, reason: Optional[str], location: Optional[str], problem: Exception,
+    response: Any,
+) -> WriteSucceededError:
+    """The error for a write that succeeded but whose answer (and ``Location``, if any) cannot be read.
+
+    :param method: the request's method.
+    :param url: the answer's URL.
+    :param status: its (successful) status.
+    :param reason: its reason phrase.
+    :param location: its Location header, if any.
+    :param problem: what was wrong with the body (or with the resource at Location).
+    :param response: the response.
+    """
+    return WriteSucceededError(
+        f"{method} {url} succeeded ({status} {reason or ''}".rstrip()
+        + "), so the change was made (do not simply retry it), but "
+        + (f"neither its answer nor its Location {location} can be read: {problem}" if location
+           else f"its answer cannot be read: {problem}"),
+        status=status,
+        location=location,
+        url=url,
+        method=method,
+        response=response,
+    )
 
 
 def warn_deprecation_headers(url: str, headers: Mapping[str, str], warned: Set[Tuple[str, str]]) -> None:

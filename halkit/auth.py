@@ -6,11 +6,20 @@ only halkit module that imports authlib. Every auth object here is a
 :class:`requests.Session`.
 
 * :class:`ClientCredentials`: the OAuth 2.0 client credentials grant
-  (RFC 6749 section 4.4). The token is fetched through authlib's
-  :class:`~authlib.integrations.requests_client.OAuth2Session` lazily, once,
+  (RFC 6749 section 4.4). The token request is built by authlib and sent
+  through the client's requests session; the token is fetched lazily, once,
   cached, renewed shortly before it expires, and renewed once more when the
   API answers 401. Any number of threads may share one object: each renewal
   makes exactly one token request.
+* The grant without I/O, for any HTTP library (the async client's
+  :class:`halkit.aio.auth.AsyncClientCredentials` uses it):
+  :meth:`ClientCredentials.token_request` builds the request
+  (a :class:`TokenRequest`), :meth:`ClientCredentials.read_token_response`
+  turns the answer into a :class:`Token` or an :class:`~halkit.AuthError`,
+  with :attr:`~ClientCredentials.send_options`,
+  :attr:`~ClientCredentials.deadline`,
+  :meth:`~ClientCredentials.check_body_size` and
+  :meth:`~ClientCredentials.leeway_for` for the rest.
 * :class:`BearerToken`: a static bearer token.
 * :class:`OriginScoped`: any other :class:`~requests.auth.AuthBase`, applied
   only to the origins it is meant for.
@@ -33,12 +42,13 @@ import base64
 import copy
 import functools
 import hmac
-import io
+import json
 import logging
 import math
 import re
 import threading
 import time
+import types
 from typing import (
     Any,
     Callable,
@@ -48,6 +58,7 @@ from typing import (
     Iterator,
     List,
     Mapping,
+    NamedTuple,
     Optional,
     Sequence,
     Set,
@@ -58,6 +69,7 @@ from typing import (
 from urllib.parse import quote, quote_plus, urlencode, urljoin, urlsplit
 
 import requests
+import urllib3
 from requests.auth import AuthBase, HTTPBasicAuth
 from requests.cookies import extract_cookies_to_jar
 
@@ -71,6 +83,8 @@ __all__ = [
     "ClientCredentials",
     "OriginScoped",
     "ScopedHeaders",
+    "Token",
+    "TokenRequest",
     "prepare_auth",
 ]
 
@@ -95,6 +109,8 @@ _DEFAULT_LEEWAY_SHARE = 0.1
 #: An explicit leeway never exceeds this share of the lifetime.
 _MAX_LEEWAY_SHARE = 0.5
 _REDACTED = "***"
+#: The headers of a token request before client authentication (authlib's defaults).
+_TOKEN_REQUEST_HEADERS = {"Accept": "application/json", "Content-Type": "application/x-www-form-urlencoded;charset=UTF-8"}
 #: The largest token endpoint answer read, in bytes after decompression (1 MiB).
 DEFAULT_TOKEN_BODY_SIZE = 1024 * 1024
 _CHUNK = 64 * 1024
@@ -309,6 +325,11 @@ class BearerToken(_ScopedAuth):
         self.scheme = scheme
         self._header = scheme + " " + _check_token(token)
 
+    @property
+    def header(self) -> str:
+        """The ``Authorization`` header value sent: ``"<scheme> <token>"`` (the async client sends it too)."""
+        return self._header
+
     def _sign(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
         r.headers["Authorization"] = self._header
         return r
@@ -462,45 +483,61 @@ def _check_token(token: object) -> str:
 # --------------------------------------------------------------------------- client credentials
 
 
-class _Token:
-    """One access token, ready to send (never changed once made). Its repr shows no secret."""
+class Token:
+    """One access token, ready to send; never changed once made. Its repr shows no secret.
+
+    :meth:`ClientCredentials.read_token_response` makes it from a token
+    endpoint's answer; the sync grant and :class:`halkit.aio.auth.AsyncClientCredentials`
+    cache it.
+
+    :ivar header: the ``Authorization`` header value: ``"Bearer <access token>"``.
+    :ivar renew_at: the clock value (the clock that gave ``sent_at``) from
+        which the token is renewed; ``None``: never (it had no ``expires_in``).
+    :ivar scope: the scope the token endpoint granted, if it said.
+    """
 
     __slots__ = ("header", "renew_at", "scope")
 
     def __init__(self, header: str, renew_at: Optional[float], scope: Optional[str]) -> None:
         self.header = header
-        #: ``clock()`` value from which the token is renewed; ``None``: never.
         self.renew_at = renew_at
         self.scope = scope
 
     def due(self, now: float) -> bool:
+        """Whether the token is to be renewed at clock value ``now``."""
         return self.renew_at is not None and now >= self.renew_at
+
+    def is_current(self, sent_header: str) -> bool:
+        """Whether ``sent_header`` (the ``Authorization`` a rejected request carried) is this token's.
+
+        Compared in constant time. After a 401, a grant renews only the token
+        the API rejected: if another thread or task has renewed it meanwhile,
+        the new one is used without another token request.
+        """
+        return hmac.compare_digest(self.header.encode("ascii"), sent_header.encode("latin-1", "replace"))
 
     def __repr__(self) -> str:
         return f"<token renew_at={self.renew_at!r} scope={self.scope!r}>"
 
 
-class _Reply:
-    """The shape of a token endpoint response (no token in it)."""
+class TokenRequest(NamedTuple):
+    """A token request to send: ``POST url`` with these headers and this body.
 
-    __slots__ = ("status", "reason", "content_type", "is_json_object", "error", "description")
+    Made by :meth:`ClientCredentials.token_request`. It holds the client
+    credentials (a Basic ``Authorization`` header, or form fields in the
+    body), so its repr shows only the URL, the header names and the body's
+    size.
+    """
 
-    def __init__(
-        self,
-        *,
-        status: int,
-        reason: str,
-        content_type: str,
-        is_json_object: bool,
-        error: Optional[str],
-        description: Optional[str],
-    ) -> None:
-        self.status = status
-        self.reason = reason
-        self.content_type = content_type
-        self.is_json_object = is_json_object
-        self.error = error
-        self.description = description
+    #: the token endpoint
+    url: str
+    #: ``Content-Type``, ``Accept`` and, with ``client_secret_basic``, ``Authorization``
+    headers: Dict[str, str]
+    #: the ``application/x-www-form-urlencoded`` form, UTF-8
+    body: bytes
+
+    def __repr__(self) -> str:
+        return f"TokenRequest(url={urls.redact(self.url)!r}, headers={sorted(self.headers)!r}, body=<{len(self.body)} bytes>)"
 
 
 class _TokenState:
@@ -510,11 +547,9 @@ class _TokenState:
         self.lock = threading.Lock()
         #: the token endpoint's own session, for copies not bound to a client's
         self.session = session
-        self.token: Optional[_Token] = None
+        self.token: Optional[Token] = None
         #: a monotonic clock; tests replace it
         self.clock: Callable[[], float] = time.monotonic
-        #: what the last token response looked like, for error messages
-        self.last_response: Optional[_Reply] = None
 
 
 class ClientCredentials(_ScopedAuth):
@@ -654,7 +689,6 @@ class ClientCredentials(_ScopedAuth):
             raise AuthError("max_body_size must be a positive number of bytes")
         self.password_fields = password_fields
         self.max_body_size = max_body_size
-        self._local = threading.local()  # the running token request's deadline, per thread
         self._client_secret = client_secret
         self._body = urlencode(form)
         self._secrets = _secret_forms(client_id, client_secret, [v for _, v in form if v != client_id])
@@ -663,8 +697,8 @@ class ClientCredentials(_ScopedAuth):
             k: v for k, v in (("verify", verify), ("cert", cert), ("proxies", dict(proxies or {}) or None)) if v is not None
         }
         # authlib (with joserfc and cryptography) is imported when the first
-        # token is requested, not by `import halkit`
-        _oauth_client_class()
+        # ClientCredentials is made, not by `import halkit`
+        _authlib_grant()
         self._state = _TokenState(requests.Session())
         #: the session the token request goes through (a client's, or the state's own)
         self._session: Optional[requests.Session] = session
@@ -723,6 +757,153 @@ class ClientCredentials(_ScopedAuth):
             f"auth_method={self.auth_method!r}, origins={self._origins_repr()})"
         )
 
+    # -- the grant without I/O, for any HTTP library (halkit.aio.auth uses it)
+
+    @property
+    def send_options(self) -> Mapping[str, Any]:
+        """The TLS and proxy options given for the token endpoint (a read-only mapping).
+
+        Only those given: ``verify``, ``cert`` and ``proxies``, with the
+        values and meaning of requests' arguments of those names. An option
+        left out means the sending session's own setting (``verify=True``).
+        """
+        return types.MappingProxyType(self._send_options)
+
+    @property
+    def deadline(self) -> Optional[float]:
+        """The total time allowed for one token request and its answer, in seconds.
+
+        :data:`halkit.transport.DEADLINE_FACTOR` times the read timeout, as for
+        any call of a client; ``None`` if ``timeout`` is ``None``. A token
+        endpoint that answers slowly but steadily (each read within the read
+        timeout) is stopped by it.
+        """
+        from .transport import default_deadline
+
+        return default_deadline(self.timeout)
+
+    def leeway_for(self, lifetime: float) -> float:
+        """How many seconds before its expiry a token of ``lifetime`` seconds is renewed.
+
+        ``leeway`` if it was given, capped at half the lifetime; else a tenth
+        of the lifetime, at most 60 seconds.
+        """
+        if self.leeway is None:
+            return min(_MAX_DEFAULT_LEEWAY, lifetime * _DEFAULT_LEEWAY_SHARE)
+        return min(float(self.leeway), lifetime * _MAX_LEEWAY_SHARE)
+
+    def token_request(self) -> TokenRequest:
+        """The token request to send: ``POST`` it, without following redirects.
+
+        Built by authlib (``prepare_token_request`` and the client
+        authentication of ``auth_method``): the form holds ``grant_type``,
+        ``scope`` and ``extra_params``, and the client id and secret go in a
+        Basic ``Authorization`` header or in the form. Send it with
+        :attr:`send_options`, :attr:`timeout` and :attr:`deadline`, read at
+        most :attr:`max_body_size` bytes of the answer (see
+        :meth:`check_body_size`), and give the answer to
+        :meth:`read_token_response`.
+        """
+        prepare_token_request, client_auth, list_to_scope = _authlib_grant()
+        form = prepare_token_request("client_credentials", body=self._body, scope=list_to_scope(self.scope))
+        url, headers, body = client_auth(self.client_id, self._client_secret, self.auth_method).prepare(
+            "POST", self.token_url, dict(_TOKEN_REQUEST_HEADERS), form
+        )
+        return TokenRequest(url, headers, body.encode("utf-8"))
+
+    def check_body_size(self, size: int, *, declared: bool = False) -> None:
+        """Refuse a token response of ``size`` bytes (after decompression) if it is over :attr:`max_body_size`.
+
+        Call it with each running total while reading, and once with the
+        ``Content-Length`` (``declared=True``) before reading.
+
+        :raises halkit.ResponseTooLargeError: over the limit.
+        """
+        limit = self.max_body_size
+        if size <= limit:
+            return
+        where = f"the token endpoint {urls.redact(self.token_url)}"
+        raise ResponseTooLargeError(
+            f"{where} announced a {size}-byte answer; the limit is {limit} bytes"
+            if declared
+            else f"{where} answered with more than {limit} bytes (after decompression)",
+            limit=limit,
+            url=urls.redact(self.token_url),
+            method="POST",
+        )
+
+    def read_token_response(
+        self, status: int, body: bytes, *, sent_at: float, content_type: str = "", reason: str = ""
+    ) -> Token:
+        """Read the token endpoint's answer to :meth:`token_request`: the token, or why there is none.
+
+        Pure: no I/O, no cached state changed. The renewal time is
+        ``sent_at`` plus the token's ``expires_in`` minus :meth:`leeway_for`
+        it, on the clock that gave ``sent_at`` (a monotonic one).
+
+        :param status: the HTTP status code.
+        :param body: the whole body, decompressed.
+        :param sent_at: the clock value when the request was sent.
+        :param content_type: the ``Content-Type`` header (only shown in messages).
+        :param reason: the reason phrase (only shown in messages).
+        :returns: the token, ready to send.
+        :raises halkit.AuthError: an OAuth error response (with ``error`` and
+            ``description``), a redirect, a body that is not a JSON object, no
+            ``access_token``, a token type other than bearer, a token that
+            cannot go in a header, an invalid ``expires_in``. Any secret the
+            server echoes back is replaced by ``***``.
+        """
+        where = f"token endpoint {urls.redact(self.token_url)}"
+        try:
+            raw: Any = json.loads(body)
+        except (ValueError, RecursionError):
+            raw = None
+        fields: Mapping[str, Any] = raw if isinstance(raw, dict) else {}
+        error: Any = fields.get("error")
+        description: Any = fields.get("error_description")
+        error = self._redact(error) if isinstance(error, str) and error else None
+        description = self._redact(description) if isinstance(description, str) and description else None
+        if error and status < 500 and not 300 <= status < 400:
+            raise AuthError(
+                f"{where} (HTTP {status}) refused the token request: {error}"
+                + (f": {description}" if description else ""),
+                error=error,
+                description=description,
+            )
+        if not 200 <= status < 300 or not isinstance(raw, dict):
+            if 300 <= status < 400:
+                what = "a redirect, which halkit does not follow for token requests"
+            elif error:
+                what = f"error {error}" + (f": {description}" if description else "")
+            elif isinstance(raw, dict):
+                what = "a JSON body that is not an OAuth error response"
+            else:
+                what = f"a body that is not a JSON object (Content-Type {content_type or 'none'!r})"
+            raise AuthError(
+                f"{where} answered {status} {reason}".rstrip() + f" with {what}", error=error, description=description
+            )
+        access_token = raw.get("access_token")
+        if not isinstance(access_token, str) or not access_token:
+            raise AuthError(f"{where} answered without an access_token")
+        token_type = raw.get("token_type", "bearer")
+        if not isinstance(token_type, str) or token_type.lower() != "bearer":
+            shown = token_type if isinstance(token_type, str) else type(token_type).__name__
+            raise AuthError(f"{where} issued a token of type {shown!r}; halkit supports bearer tokens only")
+        try:
+            header = "Bearer " + _check_token(access_token)
+        except AuthError:
+            raise AuthError(f"{where} issued an access_token that cannot be sent as a bearer header") from None
+        lifetime = _lifetime(raw, where)
+        renew_at = None if lifetime is None else sent_at + lifetime - self.leeway_for(lifetime)
+        scope = raw.get("scope")
+        logger.debug(
+            "got an access token from %s (expires_in=%s, scope=%s)",
+            urls.redact(self.token_url),
+            raw.get("expires_in"),
+            scope,
+        )
+        return Token(header=header, renew_at=renew_at, scope=scope if isinstance(scope, str) else None)
+
     # -- requests auth protocol
 
     def _sign(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
@@ -772,7 +953,7 @@ class ClientCredentials(_ScopedAuth):
 
     # -- token management
 
-    def _current(self) -> _Token:
+    def _current(self) -> Token:
         state = self._state
         token = state.token
         if token is not None and not token.due(state.clock()):
@@ -783,202 +964,90 @@ class ClientCredentials(_ScopedAuth):
                 token = state.token = self._request_token()
             return token
 
-    def _renew_rejected(self, sent_header: str) -> _Token:
+    def _renew_rejected(self, sent_header: str) -> Token:
         """Renew after the API rejected ``sent_header``, unless another thread already did."""
         state = self._state
         with state.lock:
             token = state.token
-            if (
-                token is None
-                or token.due(state.clock())
-                or hmac.compare_digest(token.header.encode("ascii"), sent_header.encode("latin-1", "replace"))
-            ):
+            if token is None or token.due(state.clock()) or token.is_current(sent_header):
                 token = state.token = self._request_token()
             return token
 
-    def _read_capped(self, resp: requests.Response) -> requests.Response:
-        """Read the token response's body (decompressed) up to :attr:`max_body_size`; raise past it.
-
-        authlib reads the whole body itself; this runs first (as its
-        ``access_token_response`` compliance hook, on a streamed response)
-        and hands it a response whose body is already in memory.
-        """
-        limit = self.max_body_size
+    def _read_capped(self, resp: requests.Response, deadline_at: float) -> bytes:
+        """The token response's body (decompressed), read up to :attr:`max_body_size` by ``deadline_at``."""
         where = f"the token endpoint {urls.redact(self.token_url)}"
-        declared = resp.headers.get("Content-Length", "")
         chunks: List[bytes] = []
         size = 0
         try:
-            if declared.isdigit() and int(declared) > limit and resp.request is not None and resp.request.method != "HEAD":
-                raise ResponseTooLargeError(
-                    f"{where} announced a {declared}-byte answer; the limit is {limit} bytes",
-                    limit=limit, url=urls.redact(self.token_url), method="POST",
-                )
-            deadline_at = getattr(self._local, "deadline_at", None)
+            declared = resp.headers.get("Content-Length", "")
+            if declared.isdigit():
+                self.check_body_size(int(declared), declared=True)
             for chunk in _chunks(resp):
-                if deadline_at is not None and time.monotonic() > deadline_at:
+                if time.monotonic() > deadline_at:
                     raise AuthError(
                         f"{where} did not finish its answer within the deadline "
-                        f"({_token_deadline(self.timeout):.0f} s for a timeout of {self.timeout} s)"
+                        f"({self.deadline:.0f} s for a timeout of {self.timeout} s)"
                     )
                 size += len(chunk)
-                if size > limit:
-                    raise ResponseTooLargeError(
-                        f"{where} answered with more than {limit} bytes (after decompression)",
-                        limit=limit, url=urls.redact(self.token_url), method="POST",
-                    )
+                self.check_body_size(size)
                 chunks.append(chunk)
         finally:
             resp.close()
-        capped = requests.Response()
-        for name in ("status_code", "headers", "url", "reason", "encoding", "history", "request", "elapsed"):
-            setattr(capped, name, getattr(resp, name))
-        capped.raw = io.BytesIO(b"".join(chunks))
-        return capped
+        return b"".join(chunks)
 
-    def _record_response(self, resp: requests.Response) -> requests.Response:
-        resp = self._read_capped(resp)
-        try:
-            body = resp.json()
-        except ValueError:
-            body = None
-        fields: Mapping[str, Any] = body if isinstance(body, dict) else {}
-        error, description = fields.get("error"), fields.get("error_description")
-        self._state.last_response = _Reply(
-            status=resp.status_code,
-            reason=resp.reason or "",
-            content_type=resp.headers.get("Content-Type", ""),
-            is_json_object=isinstance(body, dict),
-            error=self._redact(error) if isinstance(error, str) else None,
-            description=self._redact(description) if isinstance(description, str) else None,
-        )
-        return resp
-
-    def _request_token(self) -> _Token:
+    def _request_token(self) -> Token:
         """Make one token request (the caller holds the lock) and return the token."""
         state = self._state
-        state.last_response = None
         where = f"token endpoint {urls.redact(self.token_url)}"
         logger.debug("requesting an access token from %s", urls.redact(self.token_url))
-        sent_at = state.clock()
-        # the whole token request (every read of its body) within a total deadline, as any call
-        self._local.deadline_at = time.monotonic() + _token_deadline(self.timeout)
-        oauth_class = _oauth_client_class()
-        # authlib's generic OAuth 2.0 client, sending through the bound session
-        # (a client's: its adapters, retries, hooks and test doubles see the
-        # token request) or this object's own
-        oauth = oauth_class(
-            self._session if self._session is not None else state.session,
-            client_id=self.client_id,
-            client_secret=self._client_secret,
-            token_endpoint_auth_method=self.auth_method,
-            scope=self.scope,
-        )
-        oauth.register_compliance_hook("access_token_response", self._record_response)
+        request = self.token_request()
+        # through the bound session (a client's: its adapters, retries, hooks
+        # and test doubles see the token request) or this object's own
+        session = self._session if self._session is not None else state.session
         if self._on_request is not None:
             self._on_request()
+        sent_at = state.clock()
+        # the whole token request (every read of its body) within a total deadline, as any call
+        deadline = self.deadline
+        deadline_at = time.monotonic() + (math.inf if deadline is None else deadline)
         try:
-            raw = oauth.fetch_token(
-                self.token_url,
-                body=self._body,
-                grant_type="client_credentials",
+            resp = session.post(
+                request.url,
+                data=request.body,
+                headers=request.headers,
+                auth=_as_signed,  # signed already: not the session's own auth
                 timeout=self.timeout,
                 allow_redirects=False,
-                stream=True,  # the body is read, capped, by _record_response
+                stream=True,  # the body is read, capped, by _read_capped
                 **self._send_options,
             )
-        except ResponseTooLargeError:
+            body = self._read_capped(resp, deadline_at)
+        except (ResponseTooLargeError, AuthError):
             raise
-        except oauth_class.oauth_error_class as exc:
-            error = self._redact(exc.error) if isinstance(exc.error, str) else None
-            description = (
-                self._redact(exc.description) if isinstance(exc.description, str) and exc.description else None
-            )
-            raise AuthError(
-                f"{where} {self._status_text()}refused the token request: {error}"
-                + (f": {description}" if description else ""),
-                error=error,
-                description=description,
-            ) from None
         except requests.Timeout as exc:
             raise AuthError(f"{where} did not answer within {self.timeout} s") from exc
         except requests.ConnectionError as exc:
             raise AuthError(f"could not connect to {where}") from exc
-        except (requests.HTTPError, requests.exceptions.JSONDecodeError):
-            # (older authlib calls resp.json() itself: requests' JSONDecodeError
-            # is a RequestException as well as a ValueError)
-            raise self._bad_response(where) from None
-        except requests.RequestException as exc:
+        except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
+            # (urllib3's: a body read that fails, a broken chunk or gzip stream)
             raise AuthError(f"the request to {where} failed: {type(exc).__name__}") from exc
-        except ValueError:
-            # authlib: a body that is not a JSON object, or an unusable expires_in.
-            # The ValueError's text may quote the request body, so it is not chained.
-            raise self._bad_response(where) from None
-        return self._parse(raw, sent_at, where, oauth)
-
-    def _parse(self, raw: object, sent_at: float, where: str, oauth: Any) -> _Token:
-        last = self._state.last_response
-        if not isinstance(raw, dict) or (last is not None and not 200 <= last.status < 300):
-            raise self._bad_response(where)
-        access_token = raw.get("access_token")
-        if not isinstance(access_token, str) or not access_token:
-            raise AuthError(f"{where} answered without an access_token")
-        token_type = raw.get("token_type", "bearer")
-        if not isinstance(token_type, str) or token_type.lower() != "bearer":
-            shown = token_type if isinstance(token_type, str) else type(token_type).__name__
-            raise AuthError(f"{where} issued a token of type {shown!r}; halkit supports bearer tokens only")
-        try:
-            _check_token(access_token)
-            # authlib signs the request: "Authorization: Bearer <token>", whatever the case of token_type.
-            headers: Dict[str, str] = {}
-            _, headers, _ = oauth.token_auth.prepare("", headers, "")
-            header = headers["Authorization"]
-        except (AuthError, KeyError, TypeError):
-            raise AuthError(f"{where} issued an access_token that cannot be sent as a bearer header") from None
-        lifetime = _lifetime(raw, where)
-        renew_at = None if lifetime is None else sent_at + lifetime - self._leeway_for(lifetime)
-        scope = raw.get("scope")
-        logger.debug(
-            "got an access token from %s (expires_in=%s, scope=%s)",
-            urls.redact(self.token_url),
-            raw.get("expires_in"),
-            scope,
-        )
-        return _Token(header=header, renew_at=renew_at, scope=scope if isinstance(scope, str) else None)
-
-    def _leeway_for(self, lifetime: float) -> float:
-        if self.leeway is None:
-            return min(_MAX_DEFAULT_LEEWAY, lifetime * _DEFAULT_LEEWAY_SHARE)
-        return min(float(self.leeway), lifetime * _MAX_LEEWAY_SHARE)
-
-    def _status_text(self) -> str:
-        last = self._state.last_response
-        return f"(HTTP {last.status}) " if last is not None else ""
-
-    def _bad_response(self, where: str) -> AuthError:
-        last = self._state.last_response
-        if last is None:
-            return AuthError(f"{where} did not answer with a JSON token response")
-        if 300 <= last.status < 400:
-            what = "a redirect, which halkit does not follow for token requests"
-        elif last.error:
-            what = f"error {last.error}" + (f": {last.description}" if last.description else "")
-        elif last.is_json_object and 200 <= last.status < 300:
-            what = "an unusable token response (check expires_in and expires_at)"
-        elif last.is_json_object:
-            what = "a JSON body that is not an OAuth error response"
-        else:
-            what = f"a body that is not a JSON object (Content-Type {last.content_type or 'none'!r})"
-        return AuthError(
-            f"{where} answered {last.status} {last.reason}".rstrip() + f" with {what}",
-            error=last.error,
-            description=last.description,
+        return self.read_token_response(
+            resp.status_code,
+            body,
+            sent_at=sent_at,
+            content_type=resp.headers.get("Content-Type", ""),
+            reason=resp.reason or "",
         )
 
     def _redact(self, text: str) -> str:
         for secret in self._secrets:
             text = text.replace(secret, _REDACTED)
         return text
+
+
+def _as_signed(r: requests.PreparedRequest) -> requests.PreparedRequest:
+    """The auth of a token request, whose client authentication :meth:`ClientCredentials.token_request` did."""
+    return r
 
 
 def _lifetime(raw: Mapping[str, Any], where: str) -> Optional[float]:
@@ -1014,8 +1083,6 @@ def _chunks(resp: requests.Response) -> Iterator[bytes]:
     full; ``read1`` gives what has arrived. Other raws (test doubles) are read
     with ``iter_content``.
     """
-    import urllib3
-
     raw = resp.raw
     if not isinstance(raw, urllib3.response.HTTPResponse):
         yield from resp.iter_content(_CHUNK)
@@ -1025,14 +1092,6 @@ def _chunks(resp: requests.Response) -> Iterator[bytes]:
         if not chunk:
             return
         yield chunk
-
-
-def _token_deadline(timeout: Union[float, Tuple[float, float]]) -> float:
-    """The total deadline of a token request: :data:`halkit.transport.DEADLINE_FACTOR` read timeouts."""
-    from .transport import default_deadline
-
-    deadline = default_deadline(timeout)
-    return deadline if deadline is not None else math.inf
 
 
 def _check_token_url(url: object, allow_insecure_http: bool) -> str:
@@ -1057,25 +1116,16 @@ def _check_token_url(url: object, allow_insecure_http: bool) -> str:
 
 
 @functools.cache
-def _oauth_client_class() -> Any:
-    """authlib's generic :class:`~authlib.oauth2.client.OAuth2Client` with its requests integration's parts.
+def _authlib_grant() -> Tuple[Any, Any, Any]:
+    """authlib's pieces of a token request: ``prepare_token_request``, ``ClientAuth``, ``list_to_scope``.
 
-    ``OAuth2Session`` is the same thing glued to its own :class:`requests.Session`;
-    this one sends through whatever session it is given. Imported on first
-    use: authlib pulls in joserfc and cryptography.
+    Imported on first use: authlib pulls in joserfc and cryptography.
     """
-    from authlib.integrations.base_client.errors import OAuthError
-    from authlib.integrations.requests_client import OAuth2Auth, OAuth2Session
-    from authlib.integrations.requests_client.oauth2_session import OAuth2ClientAuth
-    from authlib.oauth2.client import OAuth2Client
+    from authlib.oauth2.auth import ClientAuth
+    from authlib.oauth2.rfc6749.parameters import prepare_token_request
+    from authlib.oauth2.rfc6749.util import list_to_scope
 
-    class _OAuth2Client(OAuth2Client):  # type: ignore[misc]
-        client_auth_class = OAuth2ClientAuth
-        token_auth_class = OAuth2Auth
-        oauth_error_class = OAuthError
-        SESSION_REQUEST_PARAMS = OAuth2Session.SESSION_REQUEST_PARAMS
-
-    return _OAuth2Client
+    return prepare_token_request, ClientAuth, list_to_scope
 
 
 def _secret_forms(client_id: str, client_secret: str, others: Iterable[str]) -> Tuple[str, ...]:

@@ -38,8 +38,6 @@ from .exceptions import (
     HalkitError,
     ProfileError,
     RequestError,
-    WriteSucceededError,
-    error_for_status,
 )
 from .hal import is_json_media_type, warn_deviations
 from .resource import Resource
@@ -70,18 +68,12 @@ DEFAULT_TIMEOUT = 10.0
 #: The largest response body read, in bytes after decompression (32 MiB).
 DEFAULT_MAX_BODY_SIZE = 32 * 1024 * 1024
 # IDEMPOTENT_METHODS, HalkitRetry and default_retry live in halkit.retry (re-exported here)
-_USE_DEFAULT: Any = object()
+_USE_DEFAULT: Any = _answers.USE_DEFAULT
 
-@functools.lru_cache(maxsize=1)
+
 def default_user_agent() -> str:
     """The User-Agent a client sends by default: ``halkit/<version> python-requests/<version>``."""
-    import importlib.metadata  # not at import time: it costs, and only a client needs it
-
-    try:
-        version = importlib.metadata.version("halkit")
-    except importlib.metadata.PackageNotFoundError:  # pragma: no cover - run from a source tree
-        version = "0"
-    return f"halkit/{version} python-requests/{requests.__version__}"
+    return f"halkit/{_answers.version()} python-requests/{requests.__version__}"
 
 #: The values of ``Client(relative_hrefs=...)``.
 RELATIVE_HREF_POLICIES = _answers.RELATIVE_HREF_POLICIES
@@ -218,6 +210,8 @@ class Client:
         origin_urls = [o if "://" in o else f"https://{o}" for o in (origins or [entry_url])]
         #: The origins (scheme, host, port) credentials may be sent to, and crawls stay within.
         self.origins = frozenset(urls.origin(o) for o in origin_urls)
+        # the origins a 401 note says credentials (or headers=) are kept to, if any are
+        self._scoped_to = self.origins if auth is not None or (headers and header_origins != "*") else None
         if auth is not None:
             from .auth import prepare_auth
 
@@ -398,9 +392,7 @@ class Client:
 
     def _absolute(self, url: str) -> str:
         """``url`` resolved against the entry URL when it is relative (RFC 3986)."""
-        if "://" in url[:12]:
-            return url
-        return urls.resolve(self.entry_url, url)
+        return _answers.absolute(self.entry_url, url)
 
     def follow(self, *rels: Union[str, Mapping[str, Any]], **kwargs: Any) -> Resource:
         """Fetch the entry point and follow ``rels`` from it (see :meth:`Resource.follow`)."""
@@ -457,12 +449,7 @@ class Client:
             body, data = data, None
         if headers:
             hdrs.update(headers)
-        if timeout is None:
-            timeout = self.timeout
-            if deadline is _USE_DEFAULT:
-                deadline = self.deadline
-        elif deadline is _USE_DEFAULT:
-            deadline = default_deadline(timeout)
+        timeout, deadline = _answers.call_limits(timeout, deadline, self.timeout, self.deadline)
         with self._lock:
             self.request_count += 1
         response = self.transport.send(Request(
@@ -474,36 +461,11 @@ class Client:
         if response.headers.get("Deprecation") or response.headers.get("Sunset"):
             _answers.warn_deprecation_headers(response.url, response.headers, self._warned_headers)
         if response.status_code >= 400:
-            error = error_for_status(
-                response.status_code,
-                response=response,
-                body=_answers.error_body(response.content, response.headers.get("Content-Type")),
-                url=urls.redact(response.url or url),
-                method=method,
+            raise _answers.status_error(
+                method, response.url or url, response.status_code, response.content,
+                response.headers.get("Content-Type"), response, self._scoped_to,
             )
-            if response.status_code == 401:
-                withheld = self._credentials_withheld(response.url or url)
-                if withheld:
-                    error.args = (f"{error.args[0]}; {withheld}",) + tuple(error.args[1:])
-            raise error
         return response
-
-    def _credentials_withheld(self, url: str) -> Optional[str]:
-        """Why a 401 from ``url`` got no credentials, when origin scoping kept them back."""
-        if self._auth is None:
-            return None
-        try:
-            target = urls.origin(url)
-        except HalkitError:
-            return None
-        if target in self.origins:
-            return None
-        allowed = ", ".join(sorted(urls.format_origin(o) for o in self.origins))
-        return (
-            f"no credentials were sent: {urls.format_origin(target)} is not an origin they are scoped to "
-            f"({allowed}); if it is the same server under another name, use that name in the entry URL, "
-            "or pass origins=[...]"
-        )
 
     @staticmethod
     def _check_redirects(response: requests.Response, method: str, url: str) -> None:
@@ -640,7 +602,7 @@ class Client:
         status = response.status_code
         where = response.url or url
         if status == 304:
-            raise self._not_modified(method, where, headers, response)
+            raise _answers.not_modified(method, where, [*(headers or ()), *self._headers], response)
         location = response.headers.get("Location")
         action = _answers.after_answer(
             method, status, where, location, response.content, response.headers.get("Content-Type"), response
@@ -649,57 +611,16 @@ class Client:
             if action is _answers.FOLLOW_LOCATION:
                 return self.get(urls.resolve(where, cast(str, location)), type=type_hint)
             return None
-        if method == "GET" or not 200 <= status < 300:
-            return self._resource_from(response, type_hint, method=method, validation=validation)
-        # A write that succeeded never reads as a failure: an unreadable body
-        # gives way to the resource at Location, or to an error that says so.
+        build = functools.partial(self._resource_from, response, type_hint, method=method, validation=validation)
+        resource, instead = _answers.read_answer(method, status, where, location, response.reason, response, build)
+        if instead is None:
+            return cast(Resource, resource)
         try:
-            return self._resource_from(response, type_hint, method=method, validation=validation)
-        except (HalFormatError, ContentTypeError) as exc:
-            problem: HalkitError = exc
-            if location:
-                warnings.warn(
-                    f"{method} {where} succeeded ({status}) but its body could not be read ({exc}); "
-                    f"returning the resource at its Location instead",
-                    CompatibilityWarning,
-                    stacklevel=4,
-                )
-                try:
-                    return self.get(urls.resolve(where, location), type=type_hint)
-                except (HalFormatError, ContentTypeError) as again:
-                    problem = again
-            raise WriteSucceededError(
-                f"{method} {where} succeeded ({status} {response.reason or ''}".rstrip()
-                + "), so the change was made (do not simply retry it), but "
-                + (f"neither its answer nor its Location {location} can be read: {problem}" if location
-                   else f"its answer cannot be read: {problem}"),
-                status=status,
-                location=location,
-                url=where,
-                method=method,
-                response=response,
-            ) from problem
-        except ProfileError as exc:
-            exc.args = (f"{exc} (the {method} itself succeeded: {status})",)
-            raise
-
-    def _not_modified(
-        self, method: str, url: str, headers: Optional[Mapping[str, str]], response: requests.Response
-    ) -> RequestError:
-        asked = {k.lower() for k in (headers or {})} | {k.lower() for k in self._headers}
-        conditional = asked & {"if-none-match", "if-modified-since", "if-match", "if-unmodified-since"}
-        if conditional:
-            message = (
-                f"{method} {url} answered 304 Not Modified to your conditional request: "
-                "the representation you have is current, and there is no body to read"
-            )
-        else:
-            message = (
-                f"{method} {url} answered 304 Not Modified although the request was not conditional "
-                "(no If-None-Match or If-Modified-Since was sent): a cache or proxy in between answered "
-                "for a request it made itself; use halkit.Client(cache=True) for HTTP caching"
-            )
-        return RequestError(message, url=url, method=method, response=response)
+            return self.get(instead, type=type_hint)
+        except (HalFormatError, ContentTypeError) as again:
+            raise _answers.write_succeeded_error(
+                method, where, status, response.reason, location, again, response
+            ) from again
 
     def _resource_from(
         self,

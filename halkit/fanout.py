@@ -16,16 +16,38 @@ request: mount an :class:`~requests.adapters.HTTPAdapter` with a larger
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Iterable, List, Union
+from typing import Any, Iterable, List, Tuple, Type, Union
 
 from .exceptions import HalkitError
 from .link import Link
 from .resource import Resource
 
-__all__ = ["follow_all", "DEFAULT_MAX_WORKERS"]
+__all__ = ["DEFAULT_MAX_WORKERS", "checked_items", "follow_all"]
 
 #: The default number of threads (and so of requests in flight at once).
 DEFAULT_MAX_WORKERS = 8
+
+
+def checked_items(
+    items: Iterable[Any], max_workers: Any, kinds: Tuple[Type[Any], ...] = (Resource, Link), whose: str = ""
+) -> List[Any]:
+    """The arguments of a fan-out, checked before anything is sent; returns ``items`` as a list.
+
+    Both :func:`follow_all` and the async twin's :func:`halkit.aio.follow_all` check theirs here.
+
+    :param items: what to follow.
+    :param max_workers: the most requests in flight at once (an ``int`` >= 1).
+    :param kinds: the classes an item may be an instance of.
+    :param whose: said of the expected items in the error (``" of an AsyncClient"``).
+    :raises halkit.HalkitError: ``max_workers`` is not an ``int`` >= 1, or an item is of none of ``kinds``.
+    """
+    if not isinstance(max_workers, int) or isinstance(max_workers, bool) or max_workers < 1:
+        raise HalkitError(f"max_workers must be an int >= 1, not {max_workers!r}")
+    todo = list(items)
+    for index, item in enumerate(todo):
+        if not isinstance(item, kinds):
+            raise HalkitError(f"follow_all() takes resources or links{whose}; item {index} is a {type(item).__name__}")
+    return todo
 
 
 def follow_all(
@@ -54,12 +76,7 @@ def follow_all(
         once every request has finished; the others are dropped. An item that
         is neither a resource nor a link fails before anything is sent.
     """
-    if not isinstance(max_workers, int) or isinstance(max_workers, bool) or max_workers < 1:
-        raise HalkitError(f"max_workers must be an int >= 1, not {max_workers!r}")
-    todo = list(items)
-    for index, item in enumerate(todo):
-        if not isinstance(item, (Resource, Link)):
-            raise HalkitError(f"follow_all() takes resources or links; item {index} is a {type(item).__name__}")
+    todo = checked_items(items, max_workers)
 
     def fetch(item: Union[Resource, Link]) -> Resource:
         if isinstance(item, Link):

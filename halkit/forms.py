@@ -19,7 +19,7 @@ from .exceptions import CompatibilityWarning, FormError, HalFormatError, HalkitE
 
 if TYPE_CHECKING:  # pragma: no cover
     from .resource import Resource
-    from .typing import Navigator
+    from .typing import Navigator, Timeout
 
 __all__ = ["Template", "Property", "build_templates", "PROPERTY_ATTRIBUTES"]
 
@@ -227,11 +227,27 @@ class Template:
             raise FormError(f"HAL-FORMS template {self.key!r}: " + "; ".join(problems))
         return out
 
-    def submit(self, values: Optional[Mapping[str, Any]] = None, **kwargs: Any) -> Optional["Resource"]:
+    def submit(
+        self,
+        values: Optional[Mapping[str, Any]] = None,
+        *,
+        headers: Optional[Mapping[str, str]] = None,
+        timeout: "Timeout" = None,
+        **kwargs: Any,
+    ) -> Optional["Resource"]:
         """Send the form and return the resulting resource (``None`` for an empty answer).
 
         ``GET`` sends the values as a query string;
-        ``application/x-www-form-urlencoded`` as a form body; anything else as JSON.
+        ``application/x-www-form-urlencoded`` as a form body; anything else as JSON
+        (with the template's ``contentType`` as ``Content-Type``).
+
+        :param values: the values, as a mapping (for property names that
+            collide with the keyword parameters: ``submit({"timeout": 5})``).
+        :param headers: headers for this request (a ``Content-Type`` among
+            them replaces the template's).
+        :param timeout: this request's timeout (default: the client's).
+        :param kwargs: more values.
+        :raises halkit.FormError: a value is refused (see :meth:`values`); nothing is sent.
         """
         body = self.values(values, **kwargs)
         nav = self._nav
@@ -242,16 +258,17 @@ class Template:
         url = self.target or self._url
         if url is None:
             raise HalkitError("this resource has no self link and was not fetched from a URL")
-        headers = None
+        hdrs = dict(headers) if headers else None
         if self.method in ("GET", "HEAD", "DELETE") and not body:
-            return nav.send(None, url, self.method)
+            return nav.send(None, url, self.method, headers=hdrs, timeout=timeout)
         if self.method == "GET":
-            return nav.send(None, url, "GET", params=body)
-        if self.content_type.split(";")[0].strip().lower() == "application/x-www-form-urlencoded":
-            return nav.send(None, url, self.method, data=body)
-        if self.content_type.split(";")[0].strip().lower() != "application/json":
-            headers = {"Content-Type": self.content_type}
-        return nav.send(None, url, self.method, json=body, headers=headers)
+            return nav.send(None, url, "GET", params=body, headers=hdrs, timeout=timeout)
+        media = self.content_type.split(";")[0].strip().lower()
+        if media == "application/x-www-form-urlencoded":
+            return nav.send(None, url, self.method, data=body, headers=hdrs, timeout=timeout)
+        if media != "application/json" and not any(k.lower() == "content-type" for k in hdrs or ()):
+            hdrs = {"Content-Type": self.content_type, **(hdrs or {})}
+        return nav.send(None, url, self.method, json=body, headers=hdrs, timeout=timeout)
 
     def __repr__(self) -> str:
         return f"<Template {self.key!r} {self.method} {self.target or '(self)'}>"

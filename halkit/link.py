@@ -20,6 +20,7 @@ from typing import (
 )
 
 from . import templates, urls
+from ._awaitable import then
 from .exceptions import (
     AmbiguousLinkError,
     ContentTypeError,
@@ -195,7 +196,13 @@ class Link:
         :raises halkit.UnknownVariableError: a variable the template does not
             declare (also a :class:`TypeError`); nothing is sent.
         """
-        result = self.request("GET", variables, params=params, headers=headers, timeout=timeout, **template_vars)
+        # then(): the same check for the async twin, whose request() gives an awaitable
+        return then(
+            self.request("GET", variables, params=params, headers=headers, timeout=timeout, **template_vars),
+            self._got_content,
+        )
+
+    def _got_content(self, result: Optional["Resource"]) -> "Resource":
         if result is None:  # a 204 No Content to a GET
             raise ContentTypeError(f"GET on link {self.rel!r} ({self.href}) answered with no content", method="GET")
         return result

@@ -15,14 +15,20 @@ from typing import (
     TYPE_CHECKING,
     Any,
     Dict,
+    Generic,
     Iterator,
     List,
     Optional,
+    Sequence,
     Set,
+    Tuple,
+    TypeVar,
     Union,
+    cast,
 )
 
 from . import urls
+from ._awaitable import then
 from .exceptions import AmbiguousLinkError, ContentTypeError, HalFormatError, HalkitError, LinkNotFoundError
 from .hal import EMBEDDED_ARRAY_REL, check_document, decode_json, warn_deviations
 from .link import Link, Links, build_links
@@ -33,7 +39,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .forms import Template
     from .typing import Navigator, Timeout
 
-__all__ = ["Resource", "PageIterator", "parse", "RESERVED"]
+__all__ = ["FollowChain", "PageCursor", "PageIterator", "RESERVED", "Resource", "parse"]
 
 #: Keys of a resource object that are not properties.
 RESERVED = frozenset({"_links", "_embedded", "_templates"})
@@ -448,69 +454,14 @@ class Resource:
         :raises halkit.LinkNotFoundError: a rel is neither linked nor embedded.
         :raises halkit.UnknownVariableError: a variable no link of the chain declares.
         """
-        values: Dict[str, Any] = {}
-        if rels and isinstance(rels[-1], Mapping):
-            values.update(rels[-1])
-            rels = rels[:-1]
-        if not rels:
-            raise TypeError("follow() needs at least one rel")
-        for rel in rels:
-            if not isinstance(rel, str):
-                raise TypeError(f"follow() takes rels (str) and one trailing mapping of variables, not {rel!r}")
-        if variables:
-            values.update(variables)
-        values.update(kwargs)
+        chain = FollowChain(
+            rels, name=name, index=index, embedded=embedded, variables=variables, params=params, headers=headers,
+            timeout=timeout, **kwargs,
+        )
         current = self
-        last = len(rels) - 1
-        used: Set[str] = set()
-        for i, rel in enumerate(rels):
-            assert isinstance(rel, str)
-            if i == last:
-                current = current._follow_one(
-                    rel, name, index, embedded, values, used, params=params, headers=headers, timeout=timeout,
-                    last=True,
-                )
-            else:
-                current = current._follow_one(rel, None, None, embedded, values, used, headers=headers, timeout=timeout)
+        for n in range(len(chain.rels)):
+            current = chain.hop(current, n)
         return current
-
-    def _follow_one(
-        self,
-        rel: str,
-        name: Optional[str],
-        index: Optional[int],
-        use_embedded: bool,
-        values: Mapping[str, Any],
-        used: Set[str],
-        *,
-        params: Optional[Mapping[str, Any]] = None,
-        headers: Optional[Mapping[str, str]] = None,
-        timeout: "Timeout" = None,
-        last: bool = False,
-    ) -> "Resource":
-        if use_embedded and not values and params is None and headers is None:
-            key = self._embedded_key(rel)
-            if key is not None:
-                items = self._embedded_map()[key]
-                if name is None and index is not None and -len(items) <= index < len(items):
-                    return items[index]
-                if name is None and index is None:
-                    if len(items) == 1:
-                        return items[0]
-                    if rel not in self.links:
-                        raise AmbiguousLinkError(
-                            f"{len(items)} resources are embedded under rel {rel!r}; choose one with index="
-                        )
-        link = self.links.select(rel, name=name, index=index)
-        self._navigator()
-        declared = set(link.variables)
-        mine = {k: v for k, v in values.items() if k in declared}
-        used.update(mine)
-        if last:
-            unknown = set(values).difference(used)
-            if unknown:  # no link of the chain declares them: refuse before the last request
-                link.check_variables({k: values[k] for k in unknown})
-        return link.follow(mine, params=params, headers=headers, timeout=timeout)
 
     def items(self, rel: Optional[str] = None, *, next_rel: str = "next") -> "PageIterator":
         """Iterate a paged collection lazily, starting with this page.
@@ -533,16 +484,12 @@ class Resource:
 
         :raises halkit.HalkitError: a ``next`` link leads back to a page already fetched.
         """
+        cursor: PageCursor[Resource] = PageCursor(self, next_rel=next_rel)
         page: Optional[Resource] = self
-        visited = _page_keys(self)
         while page is not None:
             yield page
-            if next_rel in page.links:
-                _check_not_visited(page, page.link(next_rel, index=0), next_rel, visited)
-                page = page.follow(next_rel, embedded=False)
-                visited |= _page_keys(page)
-            else:
-                page = None
+            link = cursor.next_link()
+            page = cursor.advance(link.follow()) if link is not None else None
 
     # -- HTTP on the resource itself --------------------------------------
 
@@ -553,8 +500,14 @@ class Resource:
         return url
 
     def refresh(self) -> "Resource":
-        """GET the resource again (from its ``self`` URL) and return the new state."""
-        result = self.request("GET")
+        """GET the resource again (from its ``self`` URL) and return the new state.
+
+        :raises halkit.ContentTypeError: the server answered with no content.
+        """
+        # then(): the same check for the async twin, whose request() gives an awaitable
+        return then(self.request("GET"), self._got_content)
+
+    def _got_content(self, result: Optional["Resource"]) -> "Resource":
         if result is None:  # a 204 No Content to a GET
             raise ContentTypeError(f"GET {self.url} answered with no content", url=self.url, method="GET")
         return result
@@ -632,27 +585,183 @@ class Resource:
         )
 
 
-class PageIterator(Iterator[Resource]):
-    """Lazy iteration over the items of a paged collection (see :meth:`Resource.items`).
+class FollowChain:
+    """The I/O-free half of :meth:`Resource.follow`: the rels of a chain and the variables each hop takes.
 
-    :ivar page: the page being iterated.
+    It reads ``follow()``'s arguments once (refusing malformed ones with
+    :class:`TypeError`) and takes each hop with :meth:`hop`: the embedded
+    resource when there is one (no request), else what following the link
+    gives. The sync :meth:`Resource.follow` and the async twin's drive the
+    same chain; only how they wait for a hop differs::
+
+        chain = FollowChain(rels, **arguments)
+        current = resource
+        for n in range(len(chain.rels)):
+            current = chain.hop(current, n)  # the async twin awaits it when awaitable
+
+    :param rels: what :meth:`Resource.follow` takes: rels, optionally followed
+        by one mapping of URI template variables.
+    :param name: choose among several links of the last rel by ``name``.
+    :param index: ... or by position.
+    :param embedded: use embedded resources when present.
+    :param variables: URI template variables.
+    :param params: query string parameters for the last request.
+    :param headers: headers for every request of the chain.
+    :param timeout: the timeout of every request of the chain.
+    :param kwargs: more URI template variables.
+    :raises TypeError: no rel, or a rel that is not a string.
+    :ivar rels: the rels to follow, in order.
+    :ivar values: the URI template variables of the whole chain.
+    """
+
+    __slots__ = ("rels", "values", "name", "index", "embedded", "params", "headers", "timeout", "_used")
+
+    def __init__(
+        self,
+        rels: Sequence[Union[str, Mapping[str, Any]]],
+        /,
+        *,
+        name: Optional[str] = None,
+        index: Optional[int] = None,
+        embedded: bool = True,
+        variables: Optional[Mapping[str, Any]] = None,
+        params: Optional[Mapping[str, Any]] = None,
+        headers: Optional[Mapping[str, str]] = None,
+        timeout: "Timeout" = None,
+        **kwargs: Any,
+    ) -> None:
+        values: Dict[str, Any] = {}
+        if rels and isinstance(rels[-1], Mapping):
+            values.update(rels[-1])
+            rels = rels[:-1]
+        if not rels:
+            raise TypeError("follow() needs at least one rel")
+        for rel in rels:
+            if not isinstance(rel, str):
+                raise TypeError(f"follow() takes rels (str) and one trailing mapping of variables, not {rel!r}")
+        if variables:
+            values.update(variables)
+        values.update(kwargs)
+        self.rels: Tuple[str, ...] = tuple(cast(Sequence[str], rels))
+        self.values = values
+        self.name = name
+        self.index = index
+        self.embedded = embedded
+        self.params = params
+        self.headers = headers
+        self.timeout = timeout
+        self._used: Set[str] = set()
+
+    def hop(self, current: "Resource", n: int) -> Any:
+        """Take hop ``n`` (from 0) of the chain, from ``current``.
+
+        :returns: the embedded resource for the rel, when there is one and
+            nothing asks for a request (no variables, ``params`` or
+            ``headers``, ``embedded`` left true); else what following the
+            link returns: the resource, or, for the async twin, an awaitable
+            of it.
+        :raises halkit.LinkNotFoundError: the rel is neither linked nor embedded.
+        :raises halkit.AmbiguousLinkError: several links or embedded resources and no selector.
+        :raises halkit.UnknownVariableError: on the last hop, a variable no
+            link of the chain declares (before its request is sent).
+        """
+        rel = self.rels[n]
+        last = n == len(self.rels) - 1
+        name = self.name if last else None
+        index = self.index if last else None
+        params = self.params if last else None
+        values = self.values
+        if self.embedded and not values and params is None and self.headers is None:
+            key = current._embedded_key(rel)
+            if key is not None:
+                items = current._embedded_map()[key]
+                if name is None and index is not None and -len(items) <= index < len(items):
+                    return items[index]
+                if name is None and index is None:
+                    if len(items) == 1:
+                        return items[0]
+                    if rel not in current.links:
+                        raise AmbiguousLinkError(
+                            f"{len(items)} resources are embedded under rel {rel!r}; choose one with index="
+                        )
+        link = current.links.select(rel, name=name, index=index)
+        current._navigator()
+        declared = set(link.variables)
+        mine = {k: v for k, v in values.items() if k in declared}
+        self._used.update(mine)
+        if last:
+            unknown = set(values).difference(self._used)
+            if unknown:  # no link of the chain declares them: refuse before the last request
+                link.check_variables({k: values[k] for k in unknown})
+        return link.follow(mine, params=params, headers=self.headers, timeout=self.timeout)
+
+
+#: The resource class a :class:`PageCursor` walks (the async twin's is :class:`~halkit.aio.AsyncResource`).
+R = TypeVar("R", bound=Resource)
+
+
+class PageCursor(Generic[R]):
+    """Where a walk over a paged collection stands: the I/O-free half of paging.
+
+    :class:`PageIterator` (``for``) and :class:`halkit.aio.AsyncPageIterator`
+    (``async for``) are this cursor and a loop: the sync one calls
+    ``link.follow()``, the async one awaits it; nothing else differs::
+
+        while (item := cursor.take()) is None:
+            link = cursor.next_link()
+            if link is None:
+                break  # the walk is over
+            cursor.advance(link.follow())
+
+    The cursor holds one page at a time (and a small int per page fetched,
+    for the paging-cycle check); it points at pages, never the other way,
+    so a page is freed as soon as the walk leaves it. When a fetch fails,
+    nothing has changed: asking again for :meth:`next_link` gives the same
+    link, so the walk resumes with exactly that page.
+
+    :param first: the page the walk starts with (it is not fetched).
+    :param rel: the rel of the items (by default the only rel each page embeds).
+    :param next_rel: the rel of the link to the next page.
+    :ivar page: the page held (``None`` once the walk is over).
     :ivar pages_fetched: how many pages were fetched (the first is not fetched).
     """
 
-    def __init__(self, first: Resource, rel: Optional[str], next_rel: str = "next") -> None:
-        self.page: Optional[Resource] = first
+    __slots__ = ("page", "rel", "next_rel", "pages_fetched", "_items", "_pos", "_next_link", "_visited")
+
+    def __init__(self, first: R, rel: Optional[str] = None, next_rel: str = "next") -> None:
+        self.page: Optional[R] = first
         self.rel = rel
         self.next_rel = next_rel
         self.pages_fetched = 0
-        self._items: Optional[List[Resource]] = None
+        self._items: Optional[List[R]] = None
         self._pos = 0
         self._next_link: Optional[Link] = None
         self._visited: Set[int] = _page_keys(first)
 
-    def __iter__(self) -> "PageIterator":
-        return self
+    def take(self) -> Optional[R]:
+        """The next item of the page held, or ``None`` when it has no more (then see :meth:`next_link`).
 
-    def _page_items(self, page: Resource) -> List[Resource]:
+        :raises halkit.AmbiguousLinkError: no ``rel`` was given and the page embeds several rels.
+        :raises halkit.LinkNotFoundError: the page embeds other rels but not
+            ``rel`` (a page that embeds nothing has no items).
+        """
+        items = self._items
+        if items is None:
+            page = self.page
+            if page is None:
+                return None
+            items = self._items = cast(List[R], self.page_items(page))
+            self._pos = 0
+            links = page.links
+            self._next_link = links.select(self.next_rel, index=0) if self.next_rel in links else None
+        pos = self._pos
+        if pos < len(items):
+            self._pos = pos + 1
+            return items[pos]
+        return None
+
+    def page_items(self, page: Resource) -> List[Resource]:
+        """The items of ``page``: what it embeds under :attr:`rel` (by default its only embedded rel)."""
         rel = self.rel
         if rel is None:
             rels = page.embedded_rels
@@ -665,43 +774,98 @@ class PageIterator(Iterator[Resource]):
         # embeds other rels but not this one is a mistake, and says so
         return page.embedded(rel)
 
+    def next_link(self) -> Optional[Link]:
+        """The link to follow for the next page (what is left of the page held is skipped).
+
+        ``None`` when the page held has no ``next_rel`` link: the walk is over
+        (:attr:`page` becomes ``None``). Fetch the link (a plain GET), then
+        pass the page to :meth:`advance`.
+
+        :raises halkit.HalkitError: the link leads back to a page already
+            fetched (URLs compared in normal form): a paging cycle.
+        """
+        page = self.page
+        if page is None:
+            return None
+        if self._items is not None:
+            link = self._next_link
+        else:
+            links = page.links
+            link = links.select(self.next_rel, index=0) if self.next_rel in links else None
+        if link is None:
+            self.page = None
+            self._items = self._next_link = None
+            return None
+        if not link.templated:
+            url = link.expand()
+            if hash(_normalize(url)) in self._visited:
+                raise HalkitError(
+                    f"the {self.next_rel!r} link of page {page.url} leads back to {url}, a page already fetched "
+                    "(a paging cycle in the server's links); stopped so that no item is yielded twice"
+                )
+        return link
+
+    def advance(self, page: R) -> R:
+        """Hold ``page``, just fetched from :meth:`next_link`'s link; returns it."""
+        self.pages_fetched += 1
+        self._visited |= _page_keys(page)
+        self.page = page
+        self._items = self._next_link = None
+        return page
+
+
+class PageIterator(PageCursor[Resource], Iterator[Resource]):
+    """Lazy iteration over the items of a paged collection (see :meth:`Resource.items`).
+
+    A :class:`PageCursor` driven by ``for``: :attr:`page` is the page being
+    iterated, :attr:`pages_fetched` how many pages were fetched (the first
+    is not fetched).
+    """
+
+    def __init__(self, first: Resource, rel: Optional[str], next_rel: str = "next") -> None:
+        super().__init__(first, rel, next_rel)
+
+    def __iter__(self) -> "PageIterator":
+        return self
+
     def __next__(self) -> Resource:
-        while True:
-            if self.page is None:
+        # the items of the page held, without a call each (the walk's hot path)
+        items = self._items
+        if items is not None:
+            pos = self._pos
+            if pos < len(items):
+                self._pos = pos + 1
+                return items[pos]
+        while (item := self.take()) is None:
+            link = self.next_link()
+            if link is None:
                 raise StopIteration
-            if self._items is None:
-                self._items = self._page_items(self.page)
-                self._pos = 0
-                links = self.page.links
-                self._next_link = links.select(self.next_rel, index=0) if self.next_rel in links else None
-            if self._pos < len(self._items):
-                item = self._items[self._pos]
-                self._pos += 1
-                return item
-            if self._next_link is None:
-                self.page = None
-                self._items = None
-                raise StopIteration
-            # Fetch the next page; on failure the state still points at the
-            # exhausted page, so iterating again retries exactly this fetch.
-            _check_not_visited(self.page, self._next_link, self.next_rel, self._visited)
-            nxt = self._next_link.follow()
-            self.pages_fetched += 1
-            self._visited |= _page_keys(nxt)
-            self.page = nxt
-            self._items = None
+            # on failure nothing has moved: iterating again retries exactly this fetch
+            self.advance(link.follow())
+        return item
 
 
 def _page_keys(page: Resource) -> Set[int]:
-    """The keys of the URLs a page was fetched from (as asked, and after redirects).
+    """The keys of the URLs a page was fetched from: as asked, and after redirects.
 
-    Not its ``self`` link: servers get those wrong (the same ``self`` on every page) too often.
-    A key is the hash of the URL's normal form: a walk of many pages keeps one
-    small int a page, not its URL (64-bit hashes: a false "cycle" is as likely
-    as a hash collision among the pages of one walk).
+    Not its ``self`` link: servers get those wrong (the same ``self`` on every
+    page) too often; only a page fetched from nowhere (an embedded first page)
+    is known by its ``self`` link. A key is the hash of the URL's normal form:
+    a walk of many pages keeps one small int a page, not its URL (64-bit
+    hashes: a false "cycle" is as likely as a hash collision among the pages
+    of one walk). Responses of requests and of httpx alike.
     """
     keys = set()
-    for url in (page._fetched_url, page.response.url if page.response is not None else None):
+    response = page.response
+    found = [page._fetched_url]
+    if response is not None:
+        found.append(str(response.url))
+        history = getattr(response, "history", None)
+        if history:
+            found.append(str(history[0].url))  # the URL asked for, before redirects
+    elif found[0] is None:
+        found[0] = page.url
+    for url in found:
         if url:
             keys.add(hash(_normalize(url)))
     return keys
@@ -710,15 +874,3 @@ def _page_keys(page: Resource) -> Set[int]:
 #: URL normal forms, memoised: a page's URL is normalised when its link is
 #: checked, then again as the page just fetched.
 _normalize = functools.lru_cache(maxsize=256)(urls.normalize)
-
-
-def _check_not_visited(page: Resource, link: Link, rel: str, visited: Set[int]) -> None:
-    """Refuse to follow a paging link back to a page already fetched (its items would come again)."""
-    if link.templated:
-        return
-    url = link.expand()
-    if hash(_normalize(url)) in visited:
-        raise HalkitError(
-            f"the {rel!r} link of page {page.url} leads back to {url}, a page already fetched "
-            "(a paging cycle in the server's links); stopped so that no item is yielded twice"
-        )

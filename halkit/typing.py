@@ -5,7 +5,12 @@ a :class:`~halkit.Link` and a HAL-FORMS :class:`~halkit.Template` hold a
 navigator (a :class:`halkit.Client` is one) and ask it to "send this request
 from a resource of this type and give me the typed result". They call nothing
 else of the client, so the model can be exercised with any object that
-implements this protocol (a stub in tests, an async twin, a recorder...).
+implements this protocol (a stub in tests, a recorder...).
+
+:class:`AsyncNavigator` is the same seam for the async twin
+(:class:`halkit.aio.AsyncClient` is one): ``send`` and ``send_raw`` are
+coroutines, and it names the classes the shared model builds for it, so that
+its resources, links and forms navigate with ``await``.
 
 Like :mod:`referencing.typing`, this module holds only names for annotations;
 it imports nothing of halkit at run time.
@@ -13,7 +18,7 @@ it imports nothing of halkit at run time.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Mapping, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Any, Mapping, Optional, Tuple, Type, Union
 
 try:  # Python 3.8+
     from typing import Protocol, runtime_checkable
@@ -21,12 +26,15 @@ except ImportError:  # pragma: no cover
     from typing_extensions import Protocol, runtime_checkable  # type: ignore[assignment]
 
 if TYPE_CHECKING:  # pragma: no cover
+    import httpx
     import requests
 
+    from .aio.model import AsyncLink, AsyncResource, AsyncTemplate
     from .link import Link
     from .resource import Resource
 
 __all__ = [
+    "AsyncNavigator",
     "JSON",
     "Files",
     "Headers",
@@ -114,6 +122,78 @@ class Navigator(Protocol):
         timeout: Any = None,
     ) -> "requests.Response":
         """Like :meth:`send`, but return the response (for ``HEAD`` and ``OPTIONS``)."""
+        ...  # pragma: no cover
+
+    def embedded_type(self, source: Optional[str], rel: str) -> Optional[str]:
+        """The profile type of what a ``source`` resource embeds under ``rel``, if known."""
+        ...  # pragma: no cover
+
+    def resolve_href(self, base: Optional[str], href: str) -> str:
+        """Resolve ``href``, found in a document at ``base``, into a URL."""
+        ...  # pragma: no cover
+
+
+@runtime_checkable
+class AsyncNavigator(Protocol):
+    """:class:`Navigator` for asyncio; :class:`halkit.aio.AsyncClient` is one.
+
+    The same calls with the same arguments, but :meth:`send` and
+    :meth:`send_raw` are coroutine functions; ``embedded_type`` and
+    ``resolve_href`` do no I/O and stay plain methods. The shared model
+    builds the classes the navigator names (:attr:`resource_class`,
+    :attr:`link_class`, :attr:`template_class`): the
+    :mod:`halkit.aio.model` classes, whose navigation methods await the
+    navigator's coroutines.
+    """
+
+    @property
+    def resource_class(self) -> Type["AsyncResource"]:
+        """The class of the resources the navigator builds (embedded ones are of the same class)."""
+        ...  # pragma: no cover
+
+    @property
+    def link_class(self) -> Type["AsyncLink"]:
+        """The class of the links of its resources."""
+        ...  # pragma: no cover
+
+    @property
+    def template_class(self) -> Type["AsyncTemplate"]:
+        """The class of the HAL-FORMS templates of its resources."""
+        ...  # pragma: no cover
+
+    async def send(
+        self,
+        source: Optional[str],
+        target: Target,
+        method: str,
+        *,
+        variables: Optional[Variables] = None,
+        json: JSON = None,
+        data: Any = None,
+        params: Optional[Params] = None,
+        headers: Optional[Headers] = None,
+        files: Files = None,
+        timeout: Any = None,
+    ) -> Optional["AsyncResource"]:
+        """Send ``method`` to ``target`` and return the resource that comes back, if any
+        (the arguments of :meth:`Navigator.send`)."""
+        ...  # pragma: no cover
+
+    async def send_raw(
+        self,
+        source: Optional[str],
+        target: Target,
+        method: str,
+        *,
+        variables: Optional[Variables] = None,
+        json: JSON = None,
+        data: Any = None,
+        params: Optional[Params] = None,
+        headers: Optional[Headers] = None,
+        files: Files = None,
+        timeout: Any = None,
+    ) -> "httpx.Response":
+        """Like :meth:`send`, but return the :class:`httpx.Response` (for ``HEAD`` and ``OPTIONS``)."""
         ...  # pragma: no cover
 
     def embedded_type(self, source: Optional[str], rel: str) -> Optional[str]:

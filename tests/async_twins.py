@@ -141,3 +141,16 @@ class RawServer:
 def head_bytes(status: str, headers: Dict[str, str]) -> bytes:
     lines = [f"HTTP/1.1 {status}"] + [f"{k}: {v}" for k, v in headers.items()]
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+
+
+def twin_marks(*, sync: Any = (), async_: Any = ()) -> Any:
+    """Run a test on both twins with marks on one of them (instead of the ``twin`` fixture's plain params).
+
+    ``@twin_marks(async_=pytest.mark.xfail(strict=True, reason="..."))`` keeps a
+    scenario written once while recording a known difference between the
+    clients; the test ids stay ``[sync]`` and ``[async]``.
+    """
+    return pytest.mark.parametrize("twin", [
+        pytest.param("sync", marks=sync, id="sync"),
+        pytest.param("async", marks=async_, id="async"),
+    ], indirect=True)

@@ -17,11 +17,13 @@ Handler = Callable[["Request"], Reply]
 class Request:
     """What the server received."""
 
-    def __init__(self, method: str, path: str, headers: Dict[str, str], body: bytes) -> None:
+    def __init__(self, method: str, path: str, headers: Dict[str, str], body: bytes, peer: int = 0) -> None:
         self.method = method
         self.path = path
         self.headers = headers
         self.body = body
+        #: the client's port: one value per connection
+        self.peer = peer
 
     def json(self) -> Any:
         return json.loads(self.body)
@@ -38,7 +40,7 @@ class _Handler(BaseHTTPRequestHandler):
         server: TestServer = self.server.owner  # type: ignore[attr-defined]
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
-        req = Request(self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, body)
+        req = Request(self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, body, self.client_address[1])
         with server.lock:
             server.log.append(req)
         handler = server.route(self.command, self.path)

@@ -9,7 +9,12 @@ headers), the leeway, and no secret in reprs, logs or messages.
 
 from __future__ import annotations
 
+import asyncio
+import gzip
+import json
 import logging
+import tracemalloc
+import zlib
 from typing import Any, Iterator
 
 import async_twins
@@ -19,9 +24,10 @@ import requests
 from async_twins import Twin, io
 
 import halkit
+from halkit.aio.auth import AsyncClientCredentials
 from halkit.auth import ClientCredentials
 
-from oauth_server import FakeClock, OAuthServer
+from oauth_server import FakeClock, HostileServer, OAuthServer, SeenRequest
 from server import TestServer
 
 SECRET = "s3cr3t-Zq9xW"
@@ -275,3 +281,210 @@ def test_async_client_refuses_a_requests_auth(server: OAuthServer) -> None:
         halkit.AsyncClient(server.url("/api/"), auth=requests.auth.HTTPBasicAuth("u", "p"))
     with pytest.raises(halkit.AuthError):
         halkit.AsyncClient(server.url("/api/"), auth=42)
+
+
+# --------------------------------------------------------------------------- one grant, both clients
+
+
+def _endless(chunk: bytes, total: int) -> Iterator[bytes]:
+    for _ in range(total // len(chunk)):
+        yield chunk
+
+
+_HUGE = 64 * 1024 * 1024
+_BOMBS = {
+    "gzip": gzip.compress(b" " * _HUGE, compresslevel=9),
+    "deflate": zlib.compress(b" " * _HUGE, 9),
+}
+
+
+@pytest.mark.parametrize("shape", ["plain", "chunked", "gzip-bomb", "deflate-bomb"])
+def test_a_huge_token_response_fails_fast(twin: Twin, shape: str) -> None:
+    def token(srv: HostileServer, req: SeenRequest) -> Any:
+        if shape.endswith("-bomb"):
+            encoding = shape[: -len("-bomb")]
+            return 200, {"Content-Type": "application/json", "Content-Encoding": encoding}, _BOMBS[encoding]
+        if shape == "chunked":  # no Content-Length: the body ends when the connection does
+            return 200, {"Content-Type": "application/json", "Connection": "close"}, _endless(b" " * 65536, _HUGE)
+        return 200, {"Content-Type": "application/json", "Content-Length": str(_HUGE)}, _endless(b" " * 65536, _HUGE)
+
+    with HostileServer(token) as srv:
+        auth = ClientCredentials(srv.url("/token"), "id", SECRET)
+
+        async def scenario() -> Any:
+            client = twin.client(srv.url("/api/"), auth=auth)
+            tracemalloc.start()
+            try:
+                with pytest.raises(halkit.ResponseTooLargeError) as info:
+                    await io(client.get(srv.url("/api/x")))
+                return info.value, tracemalloc.get_traced_memory()[1]
+            finally:
+                tracemalloc.stop()
+
+        error, peak = twin.run(scenario)
+    assert error.limit == 1024 * 1024
+    assert "token endpoint" in str(error) and SECRET not in str(error) + repr(error)
+    assert peak < 16 * 1024 * 1024  # never the whole body, never a whole inflated piece of a bomb
+    assert srv.bytes_sent < _HUGE
+    assert [r.path for r in srv.requests] == ["/token"]
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "deflate", "raw-deflate", "identity"])
+def test_a_compressed_token_response(twin: Twin, encoding: str) -> None:
+    payload = json.dumps({"access_token": "t0k3n", "token_type": "bearer", "expires_in": 60}).encode()
+    if encoding == "gzip":
+        payload = gzip.compress(payload)
+    elif encoding == "deflate":
+        payload = zlib.compress(payload)
+    elif encoding == "raw-deflate":  # what some servers send as "deflate"
+        squeeze = zlib.compressobj(wbits=-zlib.MAX_WBITS)
+        payload = squeeze.compress(payload) + squeeze.flush()
+
+    def answer(srv: HostileServer, req: SeenRequest) -> Any:
+        if req.path == "/token":
+            headers = {"Content-Type": "application/json", "Content-Encoding": encoding.replace("raw-", "")}
+            return 200, headers, payload
+        return 200, {"Content-Type": "application/hal+json"}, json.dumps({"auth": req.headers.get("Authorization")}).encode()
+
+    with HostileServer(answer) as srv:
+        async def scenario() -> Any:
+            client = twin.client(srv.url("/api/"), auth=ClientCredentials(srv.url("/token"), "id", SECRET))
+            return (await io(client.get(srv.url("/api/x"))))["auth"]
+
+        assert twin.run(scenario) == "Bearer t0k3n"
+
+
+def test_a_token_response_that_cannot_be_decompressed(twin: Twin) -> None:
+    def answer(srv: HostileServer, req: SeenRequest) -> Any:
+        return 200, {"Content-Type": "application/json", "Content-Encoding": "gzip"}, b"\x1f\x8b not gzip at all"
+
+    with HostileServer(answer) as srv:
+        async def scenario() -> None:
+            client = twin.client(srv.url("/api/"), auth=ClientCredentials(srv.url("/token"), "id", SECRET))
+            with pytest.raises(halkit.AuthError, match="the request to token endpoint .* failed") as info:
+                await io(client.get(srv.url("/api/x")))
+            assert SECRET not in str(info.value) + repr(info.value)
+
+        twin.run(scenario)
+
+
+def _fetch_async(cc: ClientCredentials) -> AsyncClientCredentials:
+    """The async grant of ``cc``, after one token request in a loop of its own."""
+    grant = AsyncClientCredentials(cc)
+
+    async def fetch() -> None:
+        try:
+            await grant.fetch_token()
+        finally:
+            await grant.aclose()
+
+    asyncio.run(fetch())
+    return grant
+
+
+def _both_errors(cc: ClientCredentials) -> Any:
+    """What the sync grant and the async one raise for the same token endpoint answer."""
+    with cc, pytest.raises(halkit.AuthError) as sync_info:
+        cc.fetch_token()
+    with pytest.raises(halkit.AuthError) as async_info:
+        _fetch_async(cc)
+    return sync_info.value, async_info.value
+
+
+@pytest.mark.parametrize("reply", [
+    (401, "application/json", b'{"error": "invalid_client", "error_description": "' + SECRET.encode() + b' is wrong"}'),
+    (503, "application/json", b'{"error": "temporarily_unavailable", "error_description": "later"}'),
+    (400, "application/json", b'{"message": "not OAuth"}'),
+    (502, "text/html", b"<html>gateway</html>"),
+    (200, "text/html", b"<html>"),
+    (200, "application/json", b'["a", "list"]'),
+    (307, "text/plain", b""),
+    (200, "application/json", b'{"token_type": "bearer"}'),
+    (200, "application/json", b'{"access_token": "x y", "token_type": "bearer"}'),
+    (200, "application/json", b'{"access_token": "abc", "token_type": "mac"}'),
+    (200, "application/json", b'{"access_token": "abc", "token_type": "bearer", "expires_in": "soon"}'),
+])
+def test_both_clients_read_a_token_response_alike(server: OAuthServer, reply: Any) -> None:
+    server.token_reply = reply
+    sync_error, async_error = _both_errors(credentials(server))
+    assert str(async_error) == str(sync_error)
+    assert (async_error.error, async_error.description) == (sync_error.error, sync_error.description)
+    assert SECRET not in str(sync_error) + repr(sync_error) + str(sync_error.description)
+
+
+@pytest.mark.parametrize("auth_method", ["client_secret_basic", "client_secret_post"])
+def test_both_clients_send_the_same_token_request(server: OAuthServer, auth_method: str) -> None:
+    server.auth_method = auth_method
+    server.require_password_fields = True
+    cc = credentials(server, auth_method=auth_method, scope=["a", "b"], password_fields=True,
+                     extra_params={"audience": "x"})
+    with cc:
+        cc.fetch_token()
+    _fetch_async(cc)
+    sync_request, async_request = server.token_requests
+    assert sync_request.token and async_request.token  # both accepted
+    assert async_request.form == sync_request.form
+    assert async_request.content_type == sync_request.content_type
+    assert async_request.headers.get("Authorization") == sync_request.headers.get("Authorization")
+    assert async_request.form["grant_type"] == ["client_credentials"] and async_request.form["scope"] == ["a b"]
+
+
+def test_the_async_grant_shows_no_secret(server: OAuthServer, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    server.auth_method = "client_secret_post"
+    cc = credentials(server, auth_method="client_secret_post", extra_params={"audience": "hidden-value"})
+    grant = _fetch_async(cc)
+    token = grant._token
+    issued = server.token_requests[0].token
+    assert issued and token.header == f"Bearer {issued}"
+    shown = repr(grant) + repr(token) + repr(cc.token_request()) + caplog.text
+    for secret in (SECRET, "hidden-value", issued):
+        assert secret not in shown
+
+
+def test_the_token_request_goes_through_the_given_proxy(twin: Twin) -> None:
+    def answer(srv: HostileServer, req: SeenRequest) -> Any:
+        if req.path == "http://auth.example.invalid/token":  # absolute form: a request to a proxy
+            return 200, {"Content-Type": "application/json"}, b'{"access_token": "t0k3n", "token_type": "bearer"}'
+        return 200, {"Content-Type": "application/hal+json"}, json.dumps({"auth": req.headers.get("Authorization")}).encode()
+
+    with HostileServer(answer) as srv:
+        auth = ClientCredentials("http://auth.example.invalid/token", "id", SECRET, allow_insecure_http=True,
+                                 proxies={"http": srv.origin})
+
+        async def scenario() -> Any:
+            client = twin.client(srv.url("/api/"), auth=auth)
+            return (await io(client.get(srv.url("/api/x"))))["auth"]
+
+        assert twin.run(scenario) == "Bearer t0k3n"
+    assert [r.path for r in srv.requests] == ["http://auth.example.invalid/token", "/api/x"]
+
+
+def test_the_token_request_is_counted_as_the_clients(twin: Twin, server: OAuthServer) -> None:
+    async def scenario() -> int:
+        client = twin.client(server.url("/api/"), auth=credentials(server))
+        await io(client.get(server.url("/api/thing")))
+        return int(client.request_count)
+
+    assert twin.run(scenario) == 2  # the token request and the GET
+
+
+def test_the_async_token_request_goes_through_the_clients_httpx_client() -> None:
+    """A MockTransport (or anything mounted on the client's httpx client) answers the token request too."""
+    seen = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append((request.method, request.url.path))
+        if request.url.path == "/token":
+            return httpx.Response(200, json={"access_token": "t-1", "token_type": "bearer", "expires_in": 60})
+        assert request.headers["Authorization"] == "Bearer t-1"
+        return httpx.Response(200, json={"ok": True}, headers={"Content-Type": "application/hal+json"})
+
+    async def main() -> Any:
+        auth = ClientCredentials("https://api.example.com/token", "id", "secret-1")
+        async with halkit.AsyncClient("https://api.example.com/", auth=auth,
+                                      transport=httpx.MockTransport(handler)) as client:
+            return (await client.root())["ok"], client.request_count
+
+    assert asyncio.run(main()) == (True, 2)
+    assert seen == [("POST", "/token"), ("GET", "/")]

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import warnings
+import weakref
 from typing import Any, Dict, List
 
 import async_twins
@@ -12,7 +14,7 @@ from async_twins import Twin, collect, io, next_of
 
 import halkit
 
-from server import Request, TestServer
+from server import Request, TestServer, slow
 
 HAL = {"Content-Type": "application/hal+json"}
 
@@ -322,3 +324,202 @@ def test_http_caching(twin: Twin, server: TestServer, prefix: str) -> None:
 
     twin.run(scenario)
     assert len(server.requests_to(f"{prefix}/c")) == 1
+
+
+# -- one model, two twins: what they share behaves the same ---------------------
+
+
+def test_hal_forms_submit_takes_headers_and_timeout(twin: Twin, server: TestServer, prefix: str) -> None:
+    got: List[Any] = []
+
+    def record(req: Request) -> Any:
+        got.append((req.method, req.path, dict(req.headers), req.body))
+        return 200, dict(HAL), {"ok": True}
+
+    server.add(f"{prefix}/f", {
+        "_links": {"self": {"href": f"{prefix}/f"}},
+        "_templates": {
+            "default": {"method": "POST", "target": f"{prefix}/f/new", "properties": [{"name": "name"}]},
+            "search": {"method": "GET", "target": f"{prefix}/f/find", "properties": [{"name": "q"}]},
+            "xml": {"method": "PUT", "contentType": "application/vnd.x+json", "target": f"{prefix}/f/x",
+                    "properties": [{"name": "timeout"}]},
+            "slow": {"method": "DELETE", "target": f"{prefix}/f/slow"},
+        },
+    })
+    for path in ("/f/new", "/f/find?q=ann", "/f/x"):
+        server.handle(f"{prefix}{path}", record)
+    server.handle(f"{prefix}/f/slow", slow(1.0, (204, {}, None)))
+
+    async def scenario() -> None:
+        res = await io(twin.client(server.url(f"{prefix}/f"), retries=0).root())
+        assert (await io(res.template().submit(name="jane", headers={"If-Match": '"v1"'}, timeout=5)))["ok"]
+        await io(res.template("search").submit(q="ann", headers={"X-Trace": "1"}))
+        # a property called timeout goes in the values mapping; the form's contentType stays unless replaced
+        await io(res.template("xml").submit({"timeout": 3}, headers={"X-Trace": "2"}))
+        await io(res.template("xml").submit({"timeout": 4}, headers={"content-type": "application/json"}))
+        with pytest.raises(halkit.TimeoutError):
+            await io(res.template("slow").submit(timeout=0.2))
+
+    twin.run(scenario)
+    (post, find, put, put2) = got
+    assert post[:2] == ("POST", f"{prefix}/f/new") and post[2]["if-match"] == '"v1"'
+    assert json.loads(post[3]) == {"name": "jane"}
+    assert find[:2] == ("GET", f"{prefix}/f/find?q=ann") and find[2]["x-trace"] == "1"
+    assert put[2]["x-trace"] == "2" and put[2]["content-type"] == "application/vnd.x+json"
+    assert json.loads(put[3]) == {"timeout": 3}
+    assert put2[2]["content-type"] == "application/json" and json.loads(put2[3]) == {"timeout": 4}
+
+
+def test_items_of_a_rel_no_page_embeds_is_an_error_for_both(twin: Twin, api: str, prefix: str) -> None:
+    async def scenario() -> None:
+        first = await io((await io(twin.client(api).root())).follow("items"))
+        with pytest.raises(halkit.LinkNotFoundError) as info:
+            await collect(first.items("item"))  # a typo of "items" is not an empty collection
+        assert info.value.available == ["items"]
+
+    twin.run(scenario)
+
+
+def test_a_next_link_back_to_a_redirected_or_embedded_page_is_a_cycle(
+    twin: Twin, server: TestServer, prefix: str
+) -> None:
+    # /start redirects to page 0; page 1 links back to /start: the URL asked for counts, not only the final one
+    server.add(f"{prefix}/start", None, status=302, headers={"Location": f"{prefix}/p?n=0"})
+    def doc(self: str, next: str, n: int) -> Dict[str, Any]:
+        return {"_links": {"self": {"href": self}, "next": {"href": next}},
+                "_embedded": {"items": [{"id": n, "_links": {"self": {"href": f"{prefix}/i/{n}"}}}]}}
+
+    server.add(f"{prefix}/p?n=0", doc(f"{prefix}/p?n=0", f"{prefix}/p?n=1", 0))
+    server.add(f"{prefix}/p?n=1", doc(f"{prefix}/p?n=1", f"{prefix}/start", 1))
+    # a root embeds the first page (known only by its self link); page 1 links back to it
+    server.add(f"{prefix}/root", {"_links": {"self": {"href": f"{prefix}/root"}},
+                                  "_embedded": {"page": doc(f"{prefix}/e?n=0", f"{prefix}/e?n=1", 0)}})
+    server.add(f"{prefix}/e?n=1", doc(f"{prefix}/e?n=1", f"{prefix}/e?n=0", 1))
+
+    async def scenario() -> None:
+        client = twin.client(server.url(f"{prefix}/start"))
+        redirected = await io(client.root())
+        embedded = (await io(client.get(server.url(f"{prefix}/root")))).embedded("page")[0]
+        for start in (redirected, embedded):
+            ids: List[int] = []
+            it = start.items("items")
+            with pytest.raises(halkit.HalkitError, match="already fetched"):
+                while True:
+                    ids.append((await next_of(it))["id"])
+            assert ids == [0, 1] and it.pages_fetched == 1  # no item twice
+            pages = start.pages()
+            with pytest.raises(halkit.HalkitError, match="already fetched"):
+                while True:
+                    ids.append((await next_of(pages)).embedded("items")[0]["id"])
+            assert ids == [0, 1, 0, 1]
+
+    twin.run(scenario)
+
+
+def test_walked_pages_are_freed_by_reference_counting(twin: Twin, api: str) -> None:
+    # a page fetched over HTTP, its links and embedded items touched, is freed as
+    # soon as the walk moves on, for both iterators: nothing on the walking path is a cycle
+    async def scenario() -> None:
+        first = await io((await io(twin.client(api).root())).follow("items"))
+        gc.collect()
+        gc.disable()
+        try:
+            it = first.items()
+            del first
+            refs: List[Any] = []
+            for _ in range(10):
+                item = await next_of(it)
+                _ = item.links["self"][0].url, item.url, item.templates
+                if it.page is not None and not any(ref() is it.page for ref in refs):
+                    refs.append(weakref.ref(it.page))
+            assert await collect(it) == []
+            del item
+            assert len(refs) == 4 and it.page is None
+            assert [ref() for ref in refs] == [None] * 4
+        finally:
+            gc.enable()
+
+    twin.run(scenario)
+
+
+def test_verbs_of_a_templated_link_take_the_variables_the_same_way(twin: Twin, server: TestServer, prefix: str) -> None:
+    seen: List[Any] = []
+
+    def echo(req: Request) -> Any:
+        seen.append((req.method, req.path, req.body))
+        if req.method in ("HEAD", "OPTIONS", "DELETE"):
+            return 204, {}, None
+        return 200, dict(HAL), {"method": req.method}
+
+    server.add(f"{prefix}/", {"_links": {"self": {"href": f"{prefix}/"},
+                                         "thing": {"href": f"{prefix}/things/{{id}}", "templated": True}}})
+    for n in range(1, 9):
+        server.handle(f"{prefix}/things/{n}", echo)
+
+    async def scenario() -> None:
+        link = (await io(twin.client(server.url(f"{prefix}/")).root())).link("thing")
+        await io(link.post({"a": 1}, {"id": 1}))  # variables, positionally, after the body
+        await io(link.put({"a": 2}, variables={"id": 2}))
+        await io(link.patch({"a": 3}, id=3))
+        assert await io(link.delete({"id": 4})) is None
+        await io(link.head({"id": 5}))
+        await io(link.options({"id": 6}, headers={"X": "1"}))
+        await io(link.request("POST", {"id": 7}, json={"a": 7}))
+        await io(link.follow({"id": 8}))
+
+    twin.run(scenario)
+    assert [(m, p.rsplit("/", 1)[1]) for m, p, _ in seen] == [
+        ("POST", "1"), ("PUT", "2"), ("PATCH", "3"), ("DELETE", "4"), ("HEAD", "5"), ("OPTIONS", "6"),
+        ("POST", "7"), ("GET", "8"),
+    ]
+    assert [json.loads(body) for _, _, body in seen if body] == [{"a": 1}, {"a": 2}, {"a": 3}, {"a": 7}]
+
+
+@pytest.mark.parametrize("name", ["AsyncLink", "AsyncResource", "AsyncTemplate"])
+def test_each_awaitable_method_takes_the_positional_arguments_of_its_sync_twin(name: str) -> None:
+    # the async classes override only navigation; an override must not drop a
+    # positional parameter or a keyword of the sync method (keywords may pass through **kwargs)
+    import inspect
+
+    aio = pytest.importorskip("halkit.aio")
+    cls = getattr(aio, name)
+    sync = cls.__mro__[1]
+    overrides = [m for m, f in vars(cls).items() if inspect.iscoroutinefunction(f) and not m.startswith("_")]
+    assert overrides
+    for method in overrides:
+        theirs = inspect.signature(getattr(sync, method)).parameters
+        ours = inspect.signature(getattr(cls, method)).parameters
+        positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+        assert [(p.name, p.kind, p.default) for p in theirs.values() if p.kind in positional] == [
+            (p.name, p.kind, p.default) for p in ours.values() if p.kind in positional
+        ], method
+        open_ended = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in ours.values())
+        for p in theirs.values():
+            if p.kind is inspect.Parameter.KEYWORD_ONLY:
+                assert p.name in ours or open_ended, (method, p.name)
+            if p.kind in (inspect.Parameter.VAR_KEYWORD, inspect.Parameter.VAR_POSITIONAL):
+                assert any(q.kind is p.kind for q in ours.values()), (method, p.name)
+
+
+def test_a_get_answered_with_no_content_is_an_error_for_both(twin: Twin, server: TestServer, prefix: str) -> None:
+    # the model's own checks of an answer run for the async twin too (after the await)
+    state = {"empty": False}
+
+    def maybe_empty(req: Request) -> Any:
+        if state["empty"]:
+            return 204, {}, None
+        return 200, dict(HAL), {"_links": {"self": {"href": f"{prefix}/x"}, "empty": {"href": f"{prefix}/e"}}}
+
+    server.handle(f"{prefix}/x", maybe_empty)
+    server.add(f"{prefix}/e", None, status=204)
+
+    async def scenario() -> None:
+        res = await io(twin.client(server.url(f"{prefix}/x")).root())
+        for call in (lambda: res.link("empty").follow(), lambda: res.follow("empty"), lambda: res.link("empty").get()):
+            with pytest.raises(halkit.ContentTypeError, match="no content"):
+                await io(call())
+        state["empty"] = True
+        with pytest.raises(halkit.ContentTypeError, match="no content"):
+            await io(res.refresh())
+
+    twin.run(scenario)

@@ -17,13 +17,22 @@ import time
 import tracemalloc
 from pathlib import Path
 from typing import Any, Iterator, List
+from urllib.parse import parse_qs
 
 import pytest
 import requests
 from requests.auth import AuthBase, HTTPBasicAuth
 
 import halkit
-from halkit.auth import BearerToken, ClientCredentials, OriginScoped, ScopedHeaders, prepare_auth
+from halkit.auth import (
+    BearerToken,
+    ClientCredentials,
+    OriginScoped,
+    ScopedHeaders,
+    Token,
+    TokenRequest,
+    prepare_auth,
+)
 from halkit.exceptions import AuthError, UnsafeURLError
 
 from oauth_server import FakeClock, HostileServer, OAuthServer, SeenRequest
@@ -768,6 +777,8 @@ def test_public_api() -> None:
         "ClientCredentials",
         "OriginScoped",
         "ScopedHeaders",
+        "Token",
+        "TokenRequest",
         "prepare_auth",
     }
     for name in halkit.auth.__all__:
@@ -1100,3 +1111,153 @@ def test_a_huge_401_body_is_not_read_before_the_renewal(shape: str) -> None:
         tracemalloc.stop()
     assert peak < 16 * 1024 * 1024  # the 401's body used to be read whole: 64 MiB, ~600 MiB from the bomb
     assert api_srv.bytes_sent < total
+
+
+# --------------------------------------------------------------------------- the grant without I/O
+
+
+def _cc(**kwargs: Any) -> ClientCredentials:
+    kwargs.setdefault("origins", ["https://api.example.com"])
+    return ClientCredentials("https://auth.example.com/oauth/token", "acme", SECRET, **kwargs)
+
+
+def _token_body(**fields: Any) -> bytes:
+    return json.dumps({"access_token": "t0k3n", "token_type": "bearer", **fields}).encode()
+
+
+def test_token_request_with_client_secret_basic() -> None:
+    request = _cc(scope=["read", "write"], extra_params={"audience": "api"}).token_request()
+    url, headers, body = request  # a tuple too
+    assert isinstance(request, TokenRequest) and url == "https://auth.example.com/oauth/token"
+    assert headers["Authorization"] == basic("acme", SECRET)
+    assert headers["Accept"] == "application/json"
+    assert headers["Content-Type"].startswith("application/x-www-form-urlencoded")
+    assert isinstance(body, bytes)
+    assert parse_qs(body.decode()) == {"grant_type": ["client_credentials"], "scope": ["read write"], "audience": ["api"]}
+    assert SECRET not in repr(request) and basic("acme", SECRET) not in repr(request)
+    assert "Authorization" in repr(request) and f"<{len(body)} bytes>" in repr(request)
+
+
+def test_token_request_with_client_secret_post() -> None:
+    url, headers, body = _cc(auth_method="client_secret_post", password_fields=True).token_request()
+    assert "Authorization" not in headers
+    form = parse_qs(body.decode())
+    assert form["client_id"] == ["acme"] and form["client_secret"] == [SECRET]
+    assert form["username"] == ["acme"] and form["password"] == [SECRET]
+    assert form["grant_type"] == ["client_credentials"] and "scope" not in form
+
+
+def test_send_options_are_read_only() -> None:
+    assert dict(_cc().send_options) == {}
+    options = _cc(verify="/etc/ca.pem", cert=("c.pem", "k.pem"), proxies={"https": "http://proxy:3128"}).send_options
+    assert dict(options) == {"verify": "/etc/ca.pem", "cert": ("c.pem", "k.pem"), "proxies": {"https": "http://proxy:3128"}}
+    with pytest.raises(TypeError):
+        options["verify"] = False  # type: ignore[index]
+    assert dict(_cc(verify=False).send_options) == {"verify": False}
+
+
+@pytest.mark.parametrize(("timeout", "deadline"), [(10.0, 30.0), ((3.0, 5.0), 15.0), (None, None)])
+def test_deadline(timeout: Any, deadline: Any) -> None:
+    assert _cc(timeout=timeout).deadline == deadline
+
+
+@pytest.mark.parametrize(
+    ("leeway", "lifetime", "expected"),
+    [(None, 100.0, 10.0), (None, 3600.0, 60.0), (None, 0.0, 0.0), (30, 100.0, 30.0), (80, 100.0, 50.0), (0, 100.0, 0.0)],
+)
+def test_leeway_for(leeway: Any, lifetime: float, expected: float) -> None:
+    assert _cc(leeway=leeway).leeway_for(lifetime) == expected
+
+
+def test_check_body_size() -> None:
+    cc = _cc(max_body_size=100)
+    cc.check_body_size(0)
+    cc.check_body_size(100)
+    cc.check_body_size(100, declared=True)
+    with pytest.raises(halkit.ResponseTooLargeError, match="more than 100 bytes") as info:
+        cc.check_body_size(101)
+    assert info.value.limit == 100 and "token endpoint" in str(info.value)
+    with pytest.raises(halkit.ResponseTooLargeError, match="announced a 5000-byte answer"):
+        cc.check_body_size(5000, declared=True)
+
+
+def test_read_token_response() -> None:
+    cc = _cc()
+    token = cc.read_token_response(200, _token_body(expires_in=100, scope="read"), sent_at=1000.0)
+    assert isinstance(token, Token)
+    assert (token.header, token.renew_at, token.scope) == ("Bearer t0k3n", 1090.0, "read")
+    assert not token.due(1089.9) and token.due(1090.0)
+    assert token.is_current("Bearer t0k3n") and not token.is_current("Bearer other")
+    assert not token.is_current("Bearer t0k3n\u20ac")  # not Latin-1: never equal, never an error
+    assert "t0k3n" not in repr(token) and "t0k3n" not in str(token)
+    forever = cc.read_token_response(201, _token_body(token_type="Bearer"), sent_at=5.0)
+    assert forever.renew_at is None and not forever.due(1e12) and forever.scope is None
+
+
+def test_read_token_response_uses_the_leeway() -> None:
+    token = _cc(leeway=30).read_token_response(200, _token_body(expires_in="100"), sent_at=0.0)
+    assert token.renew_at == 70.0
+
+
+def test_read_token_response_is_pure() -> None:
+    cc = _cc()
+    cc.read_token_response(200, _token_body(), sent_at=0.0)
+    assert cc._state.token is None
+
+
+@pytest.mark.parametrize(
+    ("status", "content_type", "body", "match", "error"),
+    [
+        (400, "application/json", b'{"error": "invalid_scope", "error_description": "no"}',
+         r"\(HTTP 400\) refused the token request: invalid_scope: no", ("invalid_scope", "no")),
+        (200, "application/json", b'{"error": "server_error"}', "refused the token request: server_error",
+         ("server_error", None)),
+        (503, "application/json", b'{"error": "temporarily_unavailable", "error_description": "later"}',
+         "answered 503 Service Unavailable with error temporarily_unavailable: later",
+         ("temporarily_unavailable", "later")),
+        (302, "text/plain", b"", "answered 302 Found with a redirect", (None, None)),
+        (307, "application/json", b'{"error": "x"}', "redirect", ("x", None)),
+        (502, "text/html", b"<html>", r"answered 502 Bad Gateway with a body that is not a JSON object \(Content-Type 'text/html'\)",
+         (None, None)),
+        (401, "application/json", b'{"message": "no"}', "a JSON body that is not an OAuth error response", (None, None)),
+        (200, "", b"", "not a JSON object \\(Content-Type 'none'\\)", (None, None)),
+        (200, "application/json", b'["a", "list"]', "not a JSON object", (None, None)),
+        (200, "application/json", b"[" * 100000 + b"]" * 100000, "not a JSON object", (None, None)),
+        (200, "application/json", b"\xff\xfe\xfa", "not a JSON object", (None, None)),
+        (200, "application/json", b'{"token_type": "bearer"}', "without an access_token", (None, None)),
+        (200, "application/json", b'{"access_token": ""}', "without an access_token", (None, None)),
+        (200, "application/json", b'{"access_token": 42}', "without an access_token", (None, None)),
+        (200, "application/json", b'{"access_token": "abc", "token_type": "mac"}', "of type 'mac'", (None, None)),
+        (200, "application/json", b'{"access_token": "abc", "token_type": 1}', "of type 'int'", (None, None)),
+        (200, "application/json", b'{"access_token": "a b"}', "cannot be sent as a bearer header", (None, None)),
+        (200, "application/json", b'{"access_token": "abc", "expires_in": "soon"}', "invalid expires_in", (None, None)),
+        (200, "application/json", b'{"access_token": "abc", "expires_in": -1}', "invalid expires_in", (None, None)),
+        (200, "application/json", b'{"access_token": "abc", "expires_in": true}', "invalid expires_in", (None, None)),
+        (200, "application/json", b'{"access_token": "abc", "expires_in": 1e999}', "invalid expires_in", (None, None)),
+    ],
+)
+def test_read_token_response_failures(status: int, content_type: str, body: bytes, match: str, error: Any) -> None:
+    reasons = {200: "OK", 302: "Found", 307: "Temporary Redirect", 400: "Bad Request", 401: "Unauthorized",
+               502: "Bad Gateway", 503: "Service Unavailable"}
+    with pytest.raises(AuthError, match=match) as info:
+        _cc().read_token_response(status, body, sent_at=0.0, content_type=content_type, reason=reasons[status])
+    assert type(info.value) is AuthError
+    assert (info.value.error, info.value.description) == error
+    assert "token endpoint https://auth.example.com/oauth/token" in str(info.value)
+
+
+def test_read_token_response_redacts_echoed_secrets() -> None:
+    cc = _cc(auth_method="client_secret_post", extra_params={"audience": "hidden-value"})
+    echo = {"error": f"bad_{SECRET}", "error_description": f"{SECRET} / hidden-value / {basic('acme', SECRET)[6:]}"}
+    for status in (400, 500):
+        with pytest.raises(AuthError) as info:
+            cc.read_token_response(status, json.dumps(echo).encode(), sent_at=0.0)
+        shown = str(info.value) + repr(info.value) + str(info.value.error) + str(info.value.description)
+        assert SECRET not in shown and "hidden-value" not in shown and basic("acme", SECRET)[6:] not in shown
+        assert "***" in shown
+
+
+def test_bearer_token_header() -> None:
+    assert BearerToken("abc").header == "Bearer abc"
+    assert BearerToken("abc", scheme="Token").header == "Token abc"
+    assert "abc" not in repr(BearerToken("abc"))

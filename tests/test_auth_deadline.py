@@ -1,4 +1,4 @@
-"""The token request is under a total deadline too (issue 14, item 13): a dripping token endpoint."""
+"""The token request is under a total deadline too (issue 14, item 13): a dripping token endpoint, both clients."""
 
 from __future__ import annotations
 
@@ -7,10 +7,15 @@ import threading
 import time
 from typing import Iterator
 
+import async_twins
 import pytest
+from async_twins import Twin, io
 
 import halkit
 from halkit.auth import ClientCredentials
+
+#: the fixture running a test once per client (sync, async)
+twin = async_twins.twin
 
 
 @pytest.fixture
@@ -56,5 +61,22 @@ def test_a_dripping_token_endpoint_is_stopped_by_the_deadline(dripping_token_end
     try:
         with pytest.raises(halkit.AuthError, match="deadline"):
             auth.fetch_token()
+    finally:
+        auth.close()
+
+
+def test_both_clients_stop_a_dripping_token_endpoint(twin: Twin, dripping_token_endpoint: str) -> None:
+    # the async grant keeps the promise too (asyncio.wait_for around the whole exchange)
+    auth = ClientCredentials(dripping_token_endpoint, "id", "s3cr3t-Zq9xW", timeout=0.5)
+
+    async def scenario() -> None:
+        client = twin.client("http://127.0.0.1:9/api/", auth=auth)  # never reached: the token comes first
+        with pytest.raises(halkit.AuthError, match="did not finish its answer within the deadline") as info:
+            await io(client.get("http://127.0.0.1:9/api/x"))
+        assert "s3cr3t-Zq9xW" not in str(info.value) + repr(info.value)
+        assert "for a timeout of 0.5 s" in str(info.value)
+
+    try:
+        twin.run(scenario)
     finally:
         auth.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import inspect
 
@@ -12,7 +13,7 @@ import halkit
 MODULES = [
     "halkit", "halkit.client", "halkit.resource", "halkit.link", "halkit.forms", "halkit.hal", "halkit.uri",
     "halkit.auth", "halkit.registry", "halkit.exceptions", "halkit.crawl", "halkit.emulator", "halkit.cli",
-    "halkit.violations", "halkit.typing", "halkit.fanout",
+    "halkit.violations", "halkit.typing", "halkit.fanout", "halkit.aio", "halkit.aio.model", "halkit.aio.fanout",
 ]
 
 
@@ -45,6 +46,35 @@ def test_the_navigation_seam_is_a_public_protocol() -> None:
         assert isinstance(client, Navigator)
     finally:
         client.close()
+
+
+def test_the_async_client_is_an_async_navigator() -> None:
+    # structurally: the protocol's members, with its parameters, coroutines where the protocol has them
+    from halkit.aio import AsyncClient
+    from halkit.typing import AsyncNavigator, Navigator
+
+    for name in ("send", "send_raw", "embedded_type", "resolve_href"):
+        wanted, got = getattr(AsyncNavigator, name), getattr(AsyncClient, name)
+        assert inspect.iscoroutinefunction(got) == inspect.iscoroutinefunction(wanted), name
+        assert inspect.iscoroutinefunction(got) == (name in ("send", "send_raw")), name
+        assert [(p.name, p.kind, p.default) for p in inspect.signature(got).parameters.values()] == [
+            (p.name, p.kind, p.default) for p in inspect.signature(wanted).parameters.values()
+        ], name
+        # the same calls as the sync seam's, only awaited
+        assert list(inspect.signature(got).parameters) == list(inspect.signature(getattr(Navigator, name)).parameters)
+    client = AsyncClient("http://127.0.0.1:9/")
+    try:
+        assert isinstance(client, AsyncNavigator)
+        assert (client.resource_class, client.link_class, client.template_class) == (
+            halkit.aio.AsyncResource, halkit.aio.AsyncLink, halkit.aio.AsyncTemplate
+        )
+    finally:
+        asyncio.run(client.aclose())
+    sync = halkit.Client("http://127.0.0.1:9/")
+    try:
+        assert not isinstance(sync, AsyncNavigator)
+    finally:
+        sync.close()
 
 
 def test_every_exception_derives_from_the_root() -> None:

@@ -111,3 +111,22 @@ def test_bad_arguments() -> None:
         follow_all([], max_workers=0)
     with pytest.raises(halkit.HalkitError, match="item 0"):
         follow_all(["http://example.invalid/"])  # type: ignore[list-item]
+
+
+@pytest.mark.parametrize("bad", [0, -1, True, 2.0, "8", None])
+def test_both_twins_check_their_arguments_in_one_place(bad: Any) -> None:
+    # halkit.follow_all and halkit.aio.follow_all both call checked_items: the same rules, the same messages
+    import asyncio
+
+    from halkit.fanout import checked_items
+
+    aio = pytest.importorskip("halkit.aio")
+    for call in (lambda: follow_all([], max_workers=bad), lambda: asyncio.run(aio.follow_all([], max_workers=bad))):
+        with pytest.raises(halkit.HalkitError, match=f"max_workers must be an int >= 1, not {bad!r}"):
+            call()
+    parsed = halkit.parse({"a": 1})
+    assert checked_items(iter([parsed]), 1) == [parsed]
+    with pytest.raises(halkit.HalkitError, match="links of an AsyncClient; item 0 is a Resource"):
+        asyncio.run(aio.follow_all([parsed]))  # a sync resource is not an async one
+    with pytest.raises(halkit.HalkitError, match="resources or links; item 1 is a str"):
+        checked_items([parsed, "x"], 1)

@@ -91,3 +91,24 @@ def test_nameless_properties_are_ignored() -> None:
     assert [p.name for p in res.template().properties] == ["q"] and res.template("other").method == "POST"
     with pytest.warns(halkit.CompatibilityWarning, match="without a name was ignored"):
         assert [p.name for p in parse(doc, strict=True).template().properties] == ["q"]
+
+
+def test_submit_takes_headers_and_timeout_for_the_request() -> None:
+    nav = StubNavigator()
+    doc = {**FORM_DOC, "_templates": {**FORM_DOC["_templates"],  # type: ignore[dict-item]
+                                       "vendor": {"method": "PATCH", "contentType": "application/merge-patch+json",
+                                                  "properties": [{"name": "headers"}]}}}
+    res = halkit.Resource(doc, base_url="http://h/people/1", navigator=nav)
+    res.template().submit(q="ann", headers={"X-Trace": "1"}, timeout=2.5)
+    res.template("edit").submit({"name": "Ann"}, timeout=(1, 5))
+    res.template("upload").submit(headers={"If-Match": "v"})
+    res.template("vendor").submit({"headers": "a property"}, headers={"X-Trace": "2"})
+    res.template("vendor").submit(headers={"content-TYPE": "application/json"})
+    assert [call[4] for call in nav.calls] == [
+        {"params": {"q": "ann"}, "headers": {"X-Trace": "1"}, "timeout": 2.5},
+        {"json": {"name": "Ann", "id": "1"}, "timeout": (1, 5)},
+        {"data": {}, "headers": {"If-Match": "v"}},
+        {"json": {"headers": "a property"},
+         "headers": {"Content-Type": "application/merge-patch+json", "X-Trace": "2"}},
+        {"json": {}, "headers": {"content-TYPE": "application/json"}},
+    ]

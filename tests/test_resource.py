@@ -239,3 +239,137 @@ def test_the_model_over_a_real_client_on_the_in_memory_transport() -> None:
             page.follow("next", size=2)
     assert [method for method, _, _ in sent] == ["GET"] * 4
     assert sent[-1] == ("GET", "http://h/users?page=2", {"size": 2})
+
+
+# -- the I/O-free halves both twins drive: PageCursor and FollowChain -----------
+
+
+def test_the_page_cursor_walks_without_io_and_resumes_after_a_failed_fetch() -> None:
+    nav = StubNavigator(PAGES)
+    cursor = halkit.PageCursor(first_page(nav), "users")
+    assert [cursor.take()["id"], cursor.take()["id"], cursor.take()] == [1, 2, None]  # type: ignore[index]
+    link = cursor.next_link()
+    assert link is not None and link.url == "http://h/users?page=2" and nav.calls == []
+    # a fetch that fails changes nothing: the same link again, the page held kept
+    assert cursor.next_link() == link and cursor.take() is None and cursor.pages_fetched == 0
+    page = cursor.advance(link.follow())
+    assert cursor.page is page and cursor.pages_fetched == 1
+    assert [cursor.take()["id"], cursor.take()] == [3, None]  # type: ignore[index]
+    assert cursor.next_link() is None and cursor.page is None
+    assert cursor.take() is None and cursor.next_link() is None  # over, and stays over
+
+
+def test_the_page_cursor_refuses_a_link_back_to_a_page_already_fetched() -> None:
+    pages = dict(PAGES)
+    pages["http://h/users?page=2"] = {**PAGES["http://h/users?page=2"], "_links": {"next": {"href": "/users?page=1"}}}
+    nav = StubNavigator(pages)
+    cursor = halkit.PageCursor(first_page(nav))  # rel left out: each page's only embedded rel
+    while cursor.take() is not None:
+        pass
+    cursor.advance(cursor.next_link().follow())  # type: ignore[union-attr]
+    with pytest.raises(halkit.HalkitError, match="already fetched"):
+        cursor.next_link()
+    with pytest.raises(halkit.HalkitError, match="already fetched"):
+        list(first_page(nav).pages())
+    assert isinstance(first_page(nav).items(), halkit.PageCursor)
+
+
+def test_pages_follow_the_first_of_several_next_links_as_items_does() -> None:
+    doc = {**PAGES["http://h/users?page=1"]}
+    doc["_links"] = {**doc["_links"], "next": [{"href": "/users?page=2"}, {"href": "/users?page=3"}]}
+    nav = StubNavigator(PAGES)
+    first = halkit.Resource(doc, base_url="http://h/users?page=1", navigator=nav)
+    assert [len(p.embedded("users")) for p in first.pages()] == [2, 1]
+    assert [u["id"] for u in first.items()] == [1, 2, 3]
+
+
+def test_the_follow_chain_reads_the_arguments_once() -> None:
+    from halkit.resource import FollowChain
+
+    chain = FollowChain(("find", "up", {"q": "ann"}), variables={"rels": 1}, rels=2, headers={"X": "1"})
+    assert chain.rels == ("find", "up") and chain.values == {"q": "ann", "rels": 2}
+    with pytest.raises(TypeError, match="at least one rel"):
+        FollowChain(({"q": "ann"},))
+    with pytest.raises(TypeError, match="not 5"):
+        FollowChain(("find", 5))
+    nav = StubNavigator(PAGES)
+    page = first_page(nav)
+    chain = FollowChain(("users",), index=1)
+    assert chain.hop(page, 0)["id"] == 2 and nav.calls == []  # embedded: no request
+    assert FollowChain(("find",), q="ann").hop(page, 0)["id"] == 9
+    with pytest.raises(halkit.UnknownVariableError, match="rels"):
+        page.follow("find", rels="x")  # a variable, like any other (not a clash with follow(*rels))
+
+
+# -- the async twin's iterator over the same model (no sockets) -----------------
+
+
+class AsyncStubNavigator(StubNavigator):
+    """:class:`StubNavigator` as an :class:`halkit.typing.AsyncNavigator`: coroutines, async model classes."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        aio = pytest.importorskip("halkit.aio")
+        self.resource_class, self.link_class, self.template_class = aio.AsyncResource, aio.AsyncLink, aio.AsyncTemplate
+
+    async def send(self, source: Any, target: Any, method: str, **kwargs: Any) -> Any:  # type: ignore[override]
+        found = StubNavigator.send(self, source, target, method, **kwargs)
+        url = self.calls[-1][2]
+        return None if found is None else self.resource_class(self.documents.get(url, {}), base_url=url, navigator=self)
+
+    async def send_raw(self, source: Any, target: Any, method: str, **kwargs: Any) -> Any:  # type: ignore[override]
+        return StubNavigator.send_raw(self, source, target, method, **kwargs)
+
+
+def async_first_page(nav: AsyncStubNavigator) -> Any:
+    return nav.resource_class(PAGES["http://h/users?page=1"], base_url="http://h/users?page=1", navigator=nav, type="page")
+
+
+def test_the_async_iterator_is_the_same_cursor() -> None:
+    import asyncio
+
+    from halkit.typing import AsyncNavigator
+
+    nav = AsyncStubNavigator(PAGES)
+    assert isinstance(nav, AsyncNavigator)
+    page = async_first_page(nav)
+    assert page.navigator is nav
+
+    async def walk() -> Any:
+        it = page.items("users")
+        assert isinstance(it, halkit.PageCursor)
+        ids = [user["id"] async for user in it]
+        return ids, it.pages_fetched, [len(p.embedded("users")) async for p in page.pages()]
+
+    assert asyncio.run(walk()) == ([1, 2, 3], 1, [2, 1])
+    assert [call[2] for call in nav.calls] == ["http://h/users?page=2"] * 2
+
+
+def test_an_async_walked_page_is_freed_by_reference_counting() -> None:
+    # the same as for the sync iterator: the async one holds one page, and nothing is a cycle
+    import asyncio
+    import gc
+    import weakref
+
+    nav = AsyncStubNavigator(PAGES)
+
+    async def walk() -> None:
+        page = async_first_page(nav)
+        it = page.items("users")
+        del page
+        refs = []
+        async for user in it:
+            user.links["self"][0].expand()
+            _ = user.url, user.templates
+            if it.page is not None and not any(ref() is it.page for ref in refs):
+                refs.append(weakref.ref(it.page))
+        del user
+        assert len(refs) == 2 and it.page is None
+        assert [ref() for ref in refs] == [None, None]
+
+    gc.collect()
+    gc.disable()
+    try:
+        asyncio.run(walk())
+    finally:
+        gc.enable()

@@ -1,4 +1,4 @@
-"""The package's structure: no import circles inside ``halkit/``.
+"""The package's structure: no import circles inside ``halkit/``, no module using another's private names.
 
 Every ``import`` and ``from ... import`` counts, at module level and inside
 functions (a lazy import still ties two modules together); only imports under
@@ -133,6 +133,19 @@ def test_the_model_imports_no_client() -> None:
     graph = import_graph()
     for module in ("halkit.resource", "halkit.link", "halkit.forms", "halkit.hal", "halkit.fanout"):
         assert "halkit.client" not in graph[module], module
+    for module in ("halkit.aio.model", "halkit.aio.fanout"):
+        assert not {"halkit.client", "halkit.aio.client", "halkit.aio.transport"} & graph[module], module
+
+
+def test_the_async_model_imports_no_private_name() -> None:
+    # ``from ..resource import _helper`` would tie the twins together through a private name
+    problems = []
+    for module in ("aio/model", "aio/fanout"):
+        tree = ast.parse((PACKAGE / f"{module}.py").read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.level:
+                problems += [f"{module}.py:{node.lineno}: {a.name}" for a in node.names if a.name.startswith("_")]
+    assert problems == []
 
 
 def _own_private_names(tree: ast.AST) -> Set[str]:
@@ -154,7 +167,8 @@ def _own_private_names(tree: ast.AST) -> Set[str]:
 def test_the_model_calls_nothing_private_of_another_module() -> None:
     # ``obj._name`` is fine only for a private name the module itself defines
     problems = []
-    for module in ("resource", "link", "forms", "crawl", "fanout", "hal"):
+    # the async twin's model and fan-out too: they reuse the sync model through its public API
+    for module in ("resource", "link", "forms", "crawl", "fanout", "hal", "_awaitable", "aio/model", "aio/fanout"):
         tree = ast.parse((PACKAGE / f"{module}.py").read_text(encoding="utf-8"))
         own = _own_private_names(tree)
         for node in ast.walk(tree):
@@ -166,3 +180,92 @@ def test_the_model_calls_nothing_private_of_another_module() -> None:
             ):
                 problems.append(f"{module}.py:{node.lineno}: .{node.attr}")
     assert problems == []
+
+
+def _module_private_names(tree: ast.Module) -> Set[str]:
+    """The private names a module defines at its top level (functions, classes, constants, imports)."""
+    names: Set[str] = set()
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names.update(t.id for t in targets if isinstance(t, ast.Name))
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names.update((a.asname or a.name).split(".")[0] for a in node.names)
+    return {n for n in names if n.startswith("_") and not n.startswith("__")}
+
+
+def private_uses(source: str, partner_source: str, partner: str, filename: str = "<module>") -> List[str]:
+    """Where ``source`` uses something private of the module ``partner`` (``"halkit.auth"``).
+
+    * ``from <partner> import _name`` (relative or absolute);
+    * ``obj._name`` where ``_name`` is not a private name ``source`` defines;
+    * ``obj._name`` on anything but ``self`` where ``_name`` is a private
+      name the partner defines (``bearer._header``, ``self.config._body``):
+      the same name in both modules does not make another module's field one's own.
+    """
+    def defined(tree: ast.Module) -> Set[str]:
+        coroutines = {
+            n.name for n in ast.walk(tree) if isinstance(n, ast.AsyncFunctionDef) and n.name.startswith("_")
+        }
+        return _own_private_names(tree) | _module_private_names(tree) | coroutines
+
+    tree = ast.parse(source)
+    own = defined(tree)
+    theirs = defined(ast.parse(partner_source))
+    leaf = partner.rpartition(".")[2]
+    problems = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            module = node.module or ""
+            if module == partner or (node.level and module == leaf):
+                for alias in node.names:
+                    if alias.name.startswith("_"):
+                        problems.append(f"{filename}:{node.lineno}: imports {alias.name} from {partner}")
+        elif isinstance(node, ast.Attribute) and node.attr.startswith("_") and not node.attr.startswith("__"):
+            on_self = isinstance(node.value, ast.Name) and node.value.id == "self"
+            if node.attr not in own or (node.attr in theirs and not on_self):
+                problems.append(f"{filename}:{node.lineno}: .{node.attr}")
+    return problems
+
+
+#: (module, the module it must use only through public names)
+PUBLIC_ONLY = [
+    ("aio/auth.py", "halkit.auth"),
+]
+
+
+def test_the_async_auth_uses_the_sync_grant_through_public_names_only() -> None:
+    # one grant, two clients: halkit.aio.auth does the I/O, halkit.auth the rest, through its public API
+    problems = []
+    for path, partner in PUBLIC_ONLY:
+        partner_path = PACKAGE.joinpath(*partner.split(".")[1:]).with_suffix(".py")
+        problems += private_uses(
+            (PACKAGE / path).read_text(encoding="utf-8"), partner_path.read_text(encoding="utf-8"), partner, path
+        )
+    assert problems == []
+
+
+def test_private_uses_finds_what_the_async_grant_once_did() -> None:
+    partner = (
+        "class ClientCredentials:\n    def __init__(self):\n        self._body = ''\n"
+        "class BearerToken:\n    def __init__(self):\n        self._header = ''\n"
+    )
+    before = (
+        "from ..auth import ClientCredentials, _check_token\n"
+        "class _Bearer:\n    def __init__(self, auth):\n        self._header = auth._header\n"
+        "def f(cfg):\n    return cfg._body, cfg._redact('x')\n"
+    )
+    assert sorted(private_uses(before, partner, "halkit.auth")) == [
+        "<module>:1: imports _check_token from halkit.auth",
+        "<module>:4: ._header",
+        "<module>:6: ._body",
+        "<module>:6: ._redact",
+    ]
+    after = (
+        "from ..auth import ClientCredentials\n"
+        "class _Bearer:\n    def __init__(self, header):\n        self._header = header\n"
+        "    async def _go(self):\n        return self._header, await self._go()\n"
+    )
+    assert private_uses(after, partner, "halkit.auth") == []

@@ -123,3 +123,49 @@ def test_fast_and_slow_paths_agree(https_url: str, certs: Dict[str, str]) -> Non
         docs.append(client.root().to_dict())
         assert (client.transport.fast_sends > 0) is fast
     assert docs[0] == docs[1]
+
+
+# -- the async client: halkit's pool and asyncio network backend over TLS ------------------
+
+
+def test_async_untrusted_certificate_is_a_clear_error(https_url: str) -> None:
+    import asyncio
+
+    async def main() -> None:
+        async with halkit.AsyncClient(https_url, retries=0) as client:
+            await client.root()
+
+    with pytest.raises(halkit.ConnectError, match="CERTIFICATE_VERIFY_FAILED|certificate"):
+        asyncio.run(main())
+
+
+def test_async_pool_over_tls_reuses_its_connection(https_url: str, certs: Dict[str, str]) -> None:
+    import asyncio
+
+    from halkit.aio.pool import PoolTransport
+
+    pool = PoolTransport(ssl.create_default_context(cafile=certs["ca"]))
+
+    async def main() -> Any:
+        async with halkit.AsyncClient(https_url, transport=pool, auth="tok") as client:
+            root = await client.root()
+            nxt = await root.follow("next")
+            tls = root.response.extensions["network_stream"].get_extra_info("ssl_object")
+            same = root.response.extensions["network_stream"] is nxt.response.extensions["network_stream"]
+            await pool.aclose()
+            return root["path"], root["auth"], nxt["path"], tls is not None, same
+
+    assert asyncio.run(main()) == ("/a", "Bearer tok", "/b", True, True)
+
+
+def test_async_session_with_its_own_verify(https_url: str, certs: Dict[str, str]) -> None:
+    import asyncio
+
+    import httpx
+
+    async def main() -> Any:
+        async with httpx.AsyncClient(verify=ssl.create_default_context(cafile=certs["ca"])) as mine:
+            client = halkit.AsyncClient(https_url, session=mine)
+            return (await (await client.root()).follow("next"))["path"]
+
+    assert asyncio.run(main()) == "/b"

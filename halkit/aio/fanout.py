@@ -16,8 +16,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any, Iterable, List, Union
 
-from ..exceptions import HalkitError
-from ..fanout import DEFAULT_MAX_WORKERS
+from ..fanout import DEFAULT_MAX_WORKERS, checked_items
 from .model import AsyncLink, AsyncResource
 
 __all__ = ["follow_all"]
@@ -48,14 +47,7 @@ async def follow_all(
         once every request has finished. An item that is neither an async
         resource nor an async link fails before anything is sent.
     """
-    if not isinstance(max_workers, int) or isinstance(max_workers, bool) or max_workers < 1:
-        raise HalkitError(f"max_workers must be an int >= 1, not {max_workers!r}")
-    todo = list(items)
-    for index, item in enumerate(todo):
-        if not isinstance(item, (AsyncResource, AsyncLink)):
-            raise HalkitError(
-                f"follow_all() takes resources or links of an AsyncClient; item {index} is a {type(item).__name__}"
-            )
+    todo = checked_items(items, max_workers, (AsyncResource, AsyncLink), " of an AsyncClient")
     gate = asyncio.Semaphore(max_workers)
 
     async def fetch(item: Union[AsyncResource, AsyncLink]) -> AsyncResource:

@@ -44,6 +44,7 @@ from ..exceptions import (
     TransportError,
     UnsafeURLError,
 )
+from .pool import nothing_patched
 
 __all__ = ["AsyncTransport", "as_httpx_timeout", "default_ssl_context", "map_exception", "read_body"]
 
@@ -118,6 +119,11 @@ async def read_body(response: httpx.Response, limit: int, method: str, url: str)
     except httpx.HTTPError as exc:
         await response.aclose()
         raise map_exception(exc, method, url) from exc
+    except BaseException:
+        # cancelled (a deadline, asyncio.wait_for, a task group) or failed mid-body:
+        # the connection goes back to its pool, closed, instead of staying checked out
+        await response.aclose()
+        raise
     # what httpx's own aread() stores: from now on response.content is the body
     response._content = b"".join(chunks)
 
@@ -177,10 +183,34 @@ class AsyncTransport:
     :param max_redirects: the most redirect hops followed.
     """
 
-    def __init__(self, client: httpx.AsyncClient, *, retry: Any = None, max_redirects: int = DEFAULT_MAX_REDIRECTS) -> None:
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        *,
+        retry: Any = None,
+        max_redirects: int = DEFAULT_MAX_REDIRECTS,
+        direct: Optional[httpx.AsyncBaseTransport] = None,
+    ) -> None:
         self.client = client
         self.retry = retry
         self.max_redirects = max_redirects
+        #: The client's own transport, called without going through ``client.send`` when
+        #: nothing would notice (see :meth:`uses_direct_path`), or ``None``.
+        self.direct = direct
+
+    def uses_direct_path(self) -> bool:
+        """Whether the next request goes straight to :attr:`direct` (not through ``client.send``).
+
+        Only when halkit made the httpx client (with no proxy from the
+        environment: see :class:`halkit.aio.AsyncClient`), its cookie jar is
+        empty, and no test double has patched httpx or httpcore
+        (:func:`halkit.aio.pool.nothing_patched`). ``client.send`` would then
+        add nothing but its own bookkeeping; what halkit's transport does
+        itself (redirects, auth, retries, the body cap) is the same on both
+        paths. A ``Set-Cookie`` answer goes into the client's jar, and from
+        then on requests go through ``client.send``.
+        """
+        return self.direct is not None and not self.client.cookies and nothing_patched()
 
     def __repr__(self) -> str:
         return f"<halkit.aio.AsyncTransport retry={self.retry!r}>"
@@ -204,14 +234,23 @@ class AsyncTransport:
         first_url = url
         while True:
             urls.check_scheme(url)
+            direct = self.direct if self.uses_direct_path() else None
             try:
-                request = self.client.build_request(
-                    method, url, headers=hop_headers, params=params if not history else None,
-                    timeout=httpx_timeout, **body.kwargs(),
-                )
+                if direct is not None:
+                    merged = httpx.Headers(self.client.headers)
+                    merged.update(hop_headers)
+                    request = httpx.Request(
+                        method, url, headers=merged, params=params if not history else None,
+                        extensions={"timeout": httpx_timeout.as_dict()}, **body.kwargs(),
+                    )
+                else:
+                    request = self.client.build_request(
+                        method, url, headers=hop_headers, params=params if not history else None,
+                        timeout=httpx_timeout, **body.kwargs(),
+                    )
             except (httpx.InvalidURL, httpx.UnsupportedProtocol, ValueError, TypeError) as exc:
                 raise RequestError(f"{method} {url}: cannot build the request: {exc}", url=url, method=method) from exc
-            response = await self._send_authed(request, auth, method, url, max_body_size)
+            response = await self._send_authed(request, auth, method, url, max_body_size, direct)
             location = response.headers.get("Location")
             if response.status_code not in _REDIRECTS or not location:
                 break
@@ -241,15 +280,21 @@ class AsyncTransport:
         return response
 
     async def _send_authed(
-        self, request: httpx.Request, auth: Any, method: str, url: str, max_body_size: int
+        self,
+        request: httpx.Request,
+        auth: Any,
+        method: str,
+        url: str,
+        max_body_size: int,
+        direct: Optional[httpx.AsyncBaseTransport] = None,
     ) -> httpx.Response:
         """Send one hop, through the auth's flow when the hop's origin is allowed."""
         if auth is None or not auth.allows(url):
-            return await self._send_retrying(request, method, url)
+            return await self._send_retrying(request, method, url, direct)
         flow = auth.auth.async_auth_flow(request)
         request = await flow.__anext__()
         while True:
-            response = await self._send_retrying(request, method, url)
+            response = await self._send_retrying(request, method, url, direct)
             if response.status_code != 401:
                 await flow.aclose()
                 return response
@@ -261,12 +306,19 @@ class AsyncTransport:
             await response.aclose()
             request = next_request
 
-    async def _send_retrying(self, request: httpx.Request, method: str, url: str) -> httpx.Response:
+    async def _send_retrying(
+        self, request: httpx.Request, method: str, url: str, direct: Optional[httpx.AsyncBaseTransport] = None
+    ) -> httpx.Response:
         """Send one request, retried by the policy; returns the response, body not read."""
         retry = self.retry
         while True:
             try:
-                response = await self.client.send(request, stream=True, follow_redirects=False)
+                if direct is not None:
+                    response = await direct.handle_async_request(request)
+                    if "set-cookie" in response.headers:
+                        self.client.cookies.extract_cookies(response)  # as client.send does
+                else:
+                    response = await self.client.send(request, stream=True, follow_redirects=False)
             except httpx.TransportError as exc:
                 if retry is None:
                     raise map_exception(exc, method, url) from exc

@@ -105,8 +105,7 @@ class CrawlReport:
     embedded: "Counter[Optional[str]]" = field(default_factory=Counter)
     #: Violations and errors, in the order met (level by level, in each level's order).
     problems: List[CrawlProblem] = field(default_factory=list)
-    #: HTTP requests the client counted during the crawl (its ``request_count``: the sync
-    #: client's includes its token requests, the async client's does not).
+    #: HTTP requests the client made during the crawl (its ``request_count``, token requests included).
     requests: int = 0
     #: Seconds the crawl took.
     seconds: float = 0.0

@@ -13,7 +13,6 @@ import threading
 from typing import Any, Dict, Iterator, List
 
 import pytest
-import requests
 
 import halkit
 from halkit.crawl import CrawlReport, crawl
@@ -30,16 +29,6 @@ def chatkitty() -> Iterator[Emulator]:
     ``test_emulator_plugin.py`` checks that no emulator runs in its in-process suites)."""
     with Emulator(users=12, channels=5, messages_per_channel=3) as emulator:
         yield emulator
-
-
-def _token(emulator: Emulator) -> str:
-    """An access token for the emulator, so that neither client makes a token request of its own."""
-    with requests.Session() as session:
-        session.trust_env = False
-        answer = session.post(emulator.token_url, auth=(emulator.client_id, emulator.client_secret),
-                              data={"grant_type": "client_credentials"})
-    answer.raise_for_status()
-    return str(answer.json()["access_token"])
 
 
 def _items(server: TestServer, prefix: str, count: int) -> str:
@@ -61,23 +50,24 @@ def _without_timings(report: CrawlReport) -> Dict[str, Any]:
 def test_the_sync_and_async_crawls_of_the_emulator_give_the_same_report(chatkitty: Emulator, workers: int) -> None:
     from halkit.aio.crawl import crawl as crawl_async
 
-    token = _token(chatkitty)
     settings: Dict[str, Any] = dict(workers=workers, undocumented=True, max_resources=5000)
-    with halkit.Client.from_profile("chatkitty", entry_url=chatkitty.entry_url, auth=token) as client:
-        sync_report = crawl(client, **settings)
+
+    def crawl_sync() -> CrawlReport:
+        with chatkitty.client() as client:
+            return crawl(client, **settings)
 
     async def main() -> CrawlReport:
-        async with halkit.AsyncClient.from_profile("chatkitty", entry_url=chatkitty.entry_url, auth=token) as client:
+        async with chatkitty.async_client() as client:
             return await crawl_async(client, **settings)
 
+    sync_report = crawl_sync()
     async_report = asyncio.run(main())
     assert sync_report.complete and not sync_report.truncated and sync_report.total > 100
-    assert sync_report.requests == sync_report.total
+    assert sync_report.requests == sync_report.total + 1  # and the token request
     assert _without_timings(async_report) == _without_timings(sync_report)
     # and with a limit that cuts the walk short, the same resources are chosen
     settings["max_resources"] = 37
-    with halkit.Client.from_profile("chatkitty", entry_url=chatkitty.entry_url, auth=token) as client:
-        sync_cut = crawl(client, **settings)
+    sync_cut = crawl_sync()
     async_cut = asyncio.run(main())
     assert sync_cut.truncated and sync_cut.total == 37
     assert _without_timings(async_cut) == _without_timings(sync_cut)

@@ -5,7 +5,9 @@ added to every API answer (20 ms by default, an emulator stall fault), then:
 
 * speed: crawls it (``chatkitty`` profile) with 1 worker and with 8, each in
   a fresh interpreter, checks that both reports are identical (all but the
-  seconds), and prints both times and the speed-up;
+  seconds), and prints both times and the speed-up; then the same with the
+  async crawl (:mod:`halkit.aio.crawl`, when httpx is installed; skip it
+  with ``--skip-async``), whose reports must match the sync ones;
 * memory: the peak RSS (``VmHWM``, which a fresh interpreter does not inherit)
   of a crawl of ``--users`` users, and with ``--memory-users`` users too;
 * hostile (``--hostile``): the peak traced heap of a crawl with
@@ -37,15 +39,25 @@ emu.stop()
 """
 
 _CRAWL = r"""
-import json, sys, time
-from halkit.cli import ClientOptions, make_client
-from halkit.crawl import crawl
-entry, token, cid, secret, workers, limit = sys.argv[1:7]
+import asyncio, json, sys, time
+from halkit.cli.connect import ClientOptions, make_async_client, make_client
+entry, token, cid, secret, workers, limit, kind = sys.argv[1:8]
 options = ClientOptions(url=entry, profile="chatkitty", client_id=cid, client_secret=secret, token_url=token)
-with make_client(options) as client:
-    started = time.monotonic()
-    report = crawl(client, max_resources=int(limit), workers=int(workers))
-    seconds = time.monotonic() - started
+settings = dict(max_resources=int(limit), workers=int(workers))
+if kind == "async":
+    from halkit.aio.crawl import crawl as crawl_async
+    async def main():
+        async with make_async_client(options) as client:
+            started = time.monotonic()
+            report = await crawl_async(client, **settings)
+            return report, time.monotonic() - started
+    report, seconds = asyncio.run(main())
+else:
+    from halkit.crawl import crawl
+    with make_client(options) as client:
+        started = time.monotonic()
+        report = crawl(client, **settings)
+        seconds = time.monotonic() - started
 peak = 0
 with open("/proc/self/status") as status:
     for line in status:
@@ -96,10 +108,16 @@ def _emulator(users: int, latency: float) -> Tuple["subprocess.Popen[str]", List
     return process, process.stdout.readline().split()
 
 
-def _crawl(urls: List[str], workers: int, limit: int) -> Dict[str, Any]:
-    done = subprocess.run([sys.executable, "-c", _CRAWL, *urls, str(workers), str(limit)],
+def _crawl(urls: List[str], workers: int, limit: int, kind: str = "sync") -> Dict[str, Any]:
+    done = subprocess.run([sys.executable, "-c", _CRAWL, *urls, str(workers), str(limit), kind],
                           capture_output=True, text=True, check=True)
     return dict(json.loads(done.stdout))
+
+
+def _has_async() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("httpx") is not None
 
 
 def main() -> int:
@@ -113,6 +131,7 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=8)
     parser.add_argument("--skip-memory", action="store_true")
     parser.add_argument("--skip-speed", action="store_true")
+    parser.add_argument("--skip-async", action="store_true", help="no async crawl in the speed runs")
     parser.add_argument("--memory-max-resources", type=int, default=10 ** 7,
                         help="resources per memory run (default: the whole API)")
     parser.add_argument("--hostile", action="store_true", help="only the hostile-frontier measurement")
@@ -127,19 +146,27 @@ def main() -> int:
     same = True
     if not args.skip_speed:
         process, urls = _emulator(args.users, args.latency)
+        runs = {}
         try:
-            one = _crawl(urls, 1, args.max_resources)
-            many = _crawl(urls, args.workers, args.max_resources)
+            for kind in ("sync", "async") if (_has_async() and not args.skip_async) else ("sync",):
+                runs[kind] = [_crawl(urls, workers, args.max_resources, kind) for workers in (1, args.workers)]
         finally:
             assert process.stdin is not None
             process.stdin.close()
             process.wait(30)
-        same = one["report"] == many["report"]
+        one = runs["sync"][0]
         print(f"crawl of {one['report']['resources']} resources ({args.users} users, "
               f"{args.latency * 1000:.0f} ms latency):")
-        print(f"  1 worker:  {one['seconds']:.2f} s")
-        print(f"  {args.workers} workers: {many['seconds']:.2f} s")
-        print(f"  speed-up:  {one['seconds'] / many['seconds']:.2f}x, identical reports: {same}", flush=True)
+        for kind, (one, many) in runs.items():
+            same = same and one["report"] == many["report"]
+            print(f"  {kind}, 1 worker:  {one['seconds']:.2f} s")
+            print(f"  {kind}, {args.workers} workers: {many['seconds']:.2f} s")
+            print(f"  {kind}, speed-up:  {one['seconds'] / many['seconds']:.2f}x, "
+                  f"identical reports: {one['report'] == many['report']}", flush=True)
+        if "async" in runs:
+            twins = runs["sync"][0]["report"] == runs["async"][0]["report"]
+            same = same and twins
+            print(f"  async and sync reports identical: {twins}", flush=True)
     if not args.skip_memory:
         for users in (args.users, args.memory_users):
             process, urls = _emulator(users, 0.0)

@@ -17,6 +17,11 @@ was truncated), so the queue and the set of seen URLs (8-byte digests) depend
 on the limits, not on what servers link to. ``rate`` caps requests a second
 across the workers, and a ``429`` answer pauses every worker for its
 ``Retry-After`` before the URL is tried again.
+
+:func:`halkit.aio.crawl.crawl` is the same walk on an
+:class:`~halkit.AsyncClient` (tasks instead of threads), with the same report.
+Everything but fetching and waiting is shared (``_Walk``, ``_Tries``,
+``_Order`` and ``_Pacer`` here do no I/O), so the two drivers cannot drift.
 """
 
 from __future__ import annotations
@@ -26,9 +31,23 @@ import threading
 import time
 import warnings
 from collections import Counter
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Optional, Set, Tuple
+from typing import (
+    TYPE_CHECKING,
+    AbstractSet,
+    Any,
+    Callable,
+    Dict,
+    Iterable,
+    Iterator,
+    List,
+    Optional,
+    Protocol,
+    Set,
+    Tuple,
+    Union,
+)
 
 from . import urls
 from .exceptions import (
@@ -43,6 +62,7 @@ from .exceptions import (
 
 if TYPE_CHECKING:  # pragma: no cover
     from .client import Client
+    from .registry import Profile
     from .resource import Resource
 
 __all__ = ["CrawlProblem", "CrawlReport", "crawl"]
@@ -85,7 +105,7 @@ class CrawlReport:
     embedded: "Counter[Optional[str]]" = field(default_factory=Counter)
     #: Violations and errors, in the order met (level by level, in each level's order).
     problems: List[CrawlProblem] = field(default_factory=list)
-    #: HTTP requests the client made (token requests not included).
+    #: HTTP requests the client made during the crawl (its ``request_count``, token requests included).
     requests: int = 0
     #: Seconds the crawl took.
     seconds: float = 0.0
@@ -153,23 +173,45 @@ class CrawlReport:
         }
 
 
+class _Crawled(Protocol):
+    """What the walk reads of a client, sync or async (the fetching is the driver's)."""
+
+    @property
+    def entry_url(self) -> str: ...  # pragma: no cover
+
+    @property
+    def profile(self) -> Optional["Profile"]: ...  # pragma: no cover
+
+    @property
+    def origins(self) -> AbstractSet[urls.Origin]: ...  # pragma: no cover
+
+    @property
+    def request_count(self) -> int: ...  # pragma: no cover
+
+
 class _Pacer:
-    """Spaces requests ``1/rate`` seconds apart across threads, and pauses them all after a 429."""
+    """Spaces requests ``1/rate`` seconds apart across workers, and pauses them all after a 429.
+
+    It does no waiting itself: :meth:`delay` books the next request's turn and
+    says how long to wait for it (with :func:`time.sleep` in a thread, with
+    :func:`asyncio.sleep` in a task).
+    """
 
     def __init__(self, rate: Optional[float]) -> None:
         self.interval = 1.0 / rate if rate else 0.0
         self.lock = threading.Lock()
         self.next_at = 0.0
 
-    def wait(self) -> None:
+    def delay(self) -> float:
+        """Book the next request's turn; the seconds to wait for it."""
         with self.lock:
             now = time.monotonic()
             at = max(now, self.next_at)
             self.next_at = at + self.interval
-        if at > now:
-            time.sleep(at - now)
+        return at - now
 
     def pause(self, seconds: float) -> None:
+        """No request before ``seconds`` from now."""
         with self.lock:
             self.next_at = max(self.next_at, time.monotonic() + seconds)
 
@@ -205,6 +247,200 @@ def _key(url: str) -> int:
     return int.from_bytes(hashlib.blake2b(normal.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "big")
 
 
+class _Walk:
+    """One crawl, without its I/O: the limits, the levels, the seen set and frontier, pacing, the report.
+
+    The drivers (:func:`crawl` with threads, :func:`halkit.aio.crawl.crawl`
+    with tasks) only fetch and wait. For each of :meth:`levels` they fetch
+    every URL of the level (:class:`_Tries` says when and what came of it),
+    at most ``workers`` at a time, and hand each result to :meth:`take` in
+    the level's order (:class:`_Order` puts concurrent results back in it).
+    As a context manager, the walk collects :class:`~halkit.CompatibilityWarning`
+    and, on the way out, the request count and the time; an exception
+    (Ctrl-C, a cancelled task) marks the report incomplete.
+    """
+
+    def __init__(self, client: _Crawled, max_resources: int, max_depth: Optional[int], workers: int,
+                 rate: Optional[float], same_origin: bool, undocumented: bool,
+                 progress: Optional[Callable[[int, int], None]], report: Optional[CrawlReport]) -> None:
+        if max_resources < 1 or workers < 1 or (max_depth is not None and max_depth < 0) or (rate is not None and rate <= 0):
+            raise ValueError("max_resources and workers must be at least 1, max_depth at least 0, rate above 0")
+        self.client = client
+        self.report = CrawlReport() if report is None else report
+        self.max_resources, self.max_depth, self.workers = max_resources, max_depth, workers
+        self.same_origin, self.undocumented, self.progress = same_origin, undocumented, progress
+        self.pacer = _Pacer(rate)
+        entry_type = client.profile.entry_type if client.profile is not None else None
+        #: The level being fetched, and what it admits for the next one.
+        self.level: List[Tuple[str, Optional[str]]] = [(client.entry_url, entry_type)]
+        self.next: List[Tuple[str, Optional[str]]] = []
+        #: How many of the level's results were taken.
+        self.recorded = 0
+        self.seen: Set[int] = {_key(client.entry_url)}
+        self.admitted = 1
+        #: Nothing more can be admitted (a limit is reached).
+        self.closed = False
+        self._started = 0.0
+        self._requests_before = 0
+        self._caught = warnings.catch_warnings(record=True)
+        self._records: List[warnings.WarningMessage] = []
+
+    def __enter__(self) -> "_Walk":
+        self._started = time.monotonic()
+        self._requests_before = self.client.request_count
+        self._records = self._caught.__enter__() or []
+        warnings.simplefilter("always", CompatibilityWarning)
+        return self
+
+    def __exit__(self, kind: Optional[type], exc: Optional[BaseException], tb: Any) -> None:
+        report = self.report
+        if kind is not None:
+            report.complete = False
+        self._caught.__exit__(None, None, None)
+        for record in self._records:
+            if issubclass(record.category, CompatibilityWarning):
+                report.compatibility.append(str(record.message))
+            else:
+                warnings.warn_explicit(record.message, record.category, record.filename, record.lineno)
+        report.requests = self.client.request_count - self._requests_before
+        report.seconds = time.monotonic() - self._started
+
+    def levels(self) -> Iterator[List[Tuple[str, Optional[str]]]]:
+        """The levels, one by one: each is made of what the one before admitted while it was taken."""
+        depth = 0
+        while self.level:
+            self.report.depth = depth
+            self.next, self.recorded = [], 0
+            yield self.level
+            self.level = self.next
+            self.report.frontier_peak = max(self.report.frontier_peak, len(self.level))
+            depth += 1
+
+    def take(self, fetched: _Fetched) -> None:
+        """Record a result and admit what it links to; called in the level's order, once per URL."""
+        report = self.report
+        _record(fetched, report, entry=(report.total == 0 and report.depth == 0))
+        self._admit(fetched)  # the resource is let go afterwards
+        self.recorded += 1
+        if self.progress is not None:
+            self.progress(report.total, len(self.level) - self.recorded)
+
+    def _wanted(self) -> bool:
+        # once nothing more can be admitted and the report says so, links are not even expanded
+        return not (self.closed and self.report.truncated)
+
+    def _admit(self, fetched: _Fetched) -> None:
+        if fetched.resource is None:
+            return
+        report, limit = self.report, self.max_resources
+        landed = str(getattr(fetched.resource.response, "url", None) or "")
+        if landed:
+            self.seen.add(_key(landed))  # where redirects landed
+        self.closed = self.admitted >= limit or (self.max_depth is not None and report.depth >= self.max_depth)
+        for link_url, target in _links_to_visit(self.client, fetched.resource, report, self.same_origin, self._wanted):
+            key = _key(link_url)
+            if key in self.seen:
+                continue
+            if self.closed:
+                report.truncated = True
+                continue
+            self.seen.add(key)
+            self.admitted += 1
+            self.next.append((link_url, target))
+            self.closed = self.admitted >= limit
+
+    def with_undocumented(self, fetched: _Fetched) -> _Fetched:
+        """``fetched``, with the names its profile does not document when the crawl reports them."""
+        profile, resource = self.client.profile, fetched.resource
+        if self.undocumented and profile is not None and resource is not None and resource.type is not None:
+            try:
+                fetched.violations.extend(profile.undocumented(resource, resource.type))
+            except HalkitError as exc:  # pragma: no cover - a profile that cannot say
+                fetched.violations.append(CrawlProblem(fetched.url, resource.type, "error", "", str(exc)))
+        return fetched
+
+
+class _Tries:
+    """The attempts at one URL, without the I/O: how long to wait before each, and what they came to.
+
+    A driver loops while :attr:`result` is ``None``: it waits :meth:`delay`
+    seconds, GETs the URL (``client.get(url, type=hint, validation="strict")``)
+    and hands :meth:`settle` the resource or the :class:`~halkit.HalkitError`
+    the GET raised. A 429 pauses every worker for its ``Retry-After`` and the
+    URL is tried again, at most :data:`RATE_LIMIT_ATTEMPTS` times in all.
+    """
+
+    def __init__(self, walk: _Walk, url: str, hint: Optional[str]) -> None:
+        self.walk, self.url, self.hint = walk, url, hint
+        self.attempts = 0
+        #: What fetching the URL came to, once it is settled.
+        self.result: Optional[_Fetched] = None
+
+    def delay(self) -> float:
+        """The seconds to wait before the next attempt."""
+        self.attempts += 1
+        return self.walk.pacer.delay()
+
+    def settle(self, got: Union["Resource", HalkitError]) -> None:
+        """What an attempt got: a resource, or the error the GET raised."""
+        url, hint = self.url, self.hint
+        if isinstance(got, RateLimitedError) and self.attempts < RATE_LIMIT_ATTEMPTS:
+            self.walk.pacer.pause(_retry_after(got))
+            return
+        found = getattr(got, "resource", None) if isinstance(got, ProfileError) else None
+        if found is not None:  # the resource, with its violations
+            fetched = _Fetched(url, hint, found, list(getattr(got, "violations", []) or []))
+        elif isinstance(got, HalkitError):
+            fetched = _Fetched(url, hint, error=got)
+        else:
+            fetched = _Fetched(url, hint, got)
+        self.result = self.walk.with_undocumented(fetched)
+
+
+class _Order:
+    """Concurrent fetches of a level, taken in the level's order (by :meth:`_Walk.take`).
+
+    At most ``window`` results are in flight or waiting for their turn, so a
+    level holds at most that many resources at once, whatever its size. The
+    driver starts fetches with :meth:`start`, waits for any of them to end,
+    and hands those to :meth:`finish`; the handles are whatever its
+    ``submit`` returns, with a ``result()`` method (a
+    :class:`concurrent.futures.Future`, an :class:`asyncio.Task`).
+    """
+
+    def __init__(self, walk: _Walk, window: int) -> None:
+        self.walk, self.window = walk, window
+        #: The fetches in flight (handle -> position in the level).
+        self.pending: Dict[Any, int] = {}
+        self.waiting: Dict[int, _Fetched] = {}
+        self.position = 0
+
+    @property
+    def done(self) -> bool:
+        """Every result of the level was taken."""
+        return self.walk.recorded >= len(self.walk.level)
+
+    def start(self, submit: Callable[[str, Optional[str]], Any]) -> List[Any]:
+        """Start what the window allows with ``submit(url, hint)``; every fetch in flight."""
+        level = self.walk.level
+        while self.position < len(level) and self.position - self.walk.recorded < self.window:
+            url, hint = level[self.position]
+            self.pending[submit(url, hint)] = self.position
+            self.position += 1
+        return list(self.pending)
+
+    def finish(self, ended: Iterable[Any]) -> None:
+        """Take the results of fetches that ended, and of those waiting for them, in the level's order."""
+        for handle in ended:
+            self.waiting[self.pending.pop(handle)] = handle.result()
+        walk = self.walk
+        while walk.recorded in self.waiting:
+            walk.take(self.waiting.pop(walk.recorded))
+
+
+# -- the sync driver: worker threads ----------------------------------------------------------------------------
+
+
 def crawl(
     client: "Client",
     *,
@@ -224,7 +460,8 @@ def crawl(
     own mode, which is left alone): every violation is collected in the
     report instead of being raised or warned, and so is every
     :class:`~halkit.CompatibilityWarning` (what lenient parsing tolerated);
-    other warnings pass through.
+    other warnings pass through. :func:`halkit.aio.crawl.crawl` is the same
+    walk on an :class:`~halkit.AsyncClient`.
 
     :param client: the client (its profile types and validates resources; without one, nothing is validated).
     :param max_resources: fetch at most this many resources.
@@ -239,145 +476,44 @@ def crawl(
     :param report: a report to fill in (so that a caller interrupted by Ctrl-C keeps what was seen).
     :raises ValueError: a limit below 1.
     """
-    if max_resources < 1 or workers < 1 or (max_depth is not None and max_depth < 0) or (rate is not None and rate <= 0):
-        raise ValueError("max_resources and workers must be at least 1, max_depth at least 0, rate above 0")
-    report = CrawlReport() if report is None else report
-    profile = client.profile
-    started = time.monotonic()
-    requests_before = client.request_count
-    pacer = _Pacer(rate)
-    caught = warnings.catch_warnings(record=True)
-    records = caught.__enter__()
-    warnings.simplefilter("always", CompatibilityWarning)
-    entry_type = profile.entry_type if profile is not None else None
-    level: List[Tuple[str, Optional[str]]] = [(client.entry_url, entry_type)]
-    seen: Set[int] = {_key(client.entry_url)}
-    admitted = 1
-    depth = 0
-    gate = {"closed": False}
-
-    def wanted() -> bool:
-        # once nothing more can be admitted and the report says so, links are not even expanded
-        return not (gate["closed"] and report.truncated)
-
+    walk = _Walk(client, max_resources, max_depth, workers, rate, same_origin, undocumented, progress, report)
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="halkit-crawl") if workers > 1 else None
     try:
-        while level:
-            report.depth = depth
-            nxt: List[Tuple[str, Optional[str]]] = []
-
-            def admit(fetched: _Fetched, depth: int = depth, nxt: List[Tuple[str, Optional[str]]] = nxt) -> None:
-                # called in the level's order, once per fetched URL; the resource is dropped afterwards
-                nonlocal admitted
-                if fetched.resource is None:
-                    return
-                response = fetched.resource.response
-                if response is not None and response.url:
-                    seen.add(_key(response.url))  # where redirects landed
-                gate["closed"] = admitted >= max_resources or (max_depth is not None and depth >= max_depth)
-                for link_url, target in _links_to_visit(client, fetched.resource, report, same_origin, wanted):
-                    key = _key(link_url)
-                    if key in seen:
-                        continue
-                    if gate["closed"]:
-                        report.truncated = True
-                        continue
-                    seen.add(key)
-                    admitted += 1
-                    nxt.append((link_url, target))
-                    gate["closed"] = admitted >= max_resources
-
-            _walk_level(client, level, pool, pacer, report, progress, undocumented, workers, admit)
-            level = nxt
-            report.frontier_peak = max(report.frontier_peak, len(level))
-            depth += 1
-    except BaseException:
-        report.complete = False
-        raise
+        with walk:
+            for level in walk.levels():
+                if pool is None:
+                    for url, hint in level:
+                        walk.take(_fetch(client, walk, url, hint))
+                else:
+                    _fetch_level(client, walk, pool)
     finally:
         if pool is not None:
-            pool.shutdown(wait=report.complete, cancel_futures=True)
-        caught.__exit__(None, None, None)
-        for record in records:
-            if issubclass(record.category, CompatibilityWarning):
-                report.compatibility.append(str(record.message))
-            else:
-                warnings.warn_explicit(record.message, record.category, record.filename, record.lineno)
-        report.requests = client.request_count - requests_before
-        report.seconds = time.monotonic() - started
-    return report
+            pool.shutdown(wait=walk.report.complete, cancel_futures=True)
+    return walk.report
 
 
-def _fetch_one(client: "Client", url: str, type_hint: Optional[str], pacer: _Pacer, undocumented: bool) -> _Fetched:
+def _fetch_level(client: "Client", walk: _Walk, pool: ThreadPoolExecutor) -> None:
+    """Fetch a level with the pool's threads, taking the results in the level's order."""
+    order = _Order(walk, 2 * walk.workers)
+    while not order.done:
+        in_flight = order.start(lambda url, hint: pool.submit(_fetch, client, walk, url, hint))
+        order.finish(wait(in_flight, return_when=FIRST_COMPLETED).done)
+
+
+def _fetch(client: "Client", walk: _Walk, url: str, hint: Optional[str]) -> _Fetched:
     """Fetch and validate one URL (in a worker thread); never raises a HalkitError."""
-    fetched = _fetch_validated(client, url, type_hint, pacer)
-    profile = client.profile
-    resource = fetched.resource
-    if undocumented and profile is not None and resource is not None and resource.type is not None:
-        try:
-            fetched.violations.extend(profile.undocumented(resource, resource.type))
-        except HalkitError as exc:  # pragma: no cover - a profile that cannot say
-            fetched.violations.append(CrawlProblem(url, resource.type, "error", "", str(exc)))
-    return fetched
+    tries = _Tries(walk, url, hint)
+    while tries.result is None:
+        time.sleep(tries.delay())
+        tries.settle(_get(client, url, hint))
+    return tries.result
 
 
-def _fetch_validated(client: "Client", url: str, type_hint: Optional[str], pacer: _Pacer) -> _Fetched:
-    for attempt in range(1, RATE_LIMIT_ATTEMPTS + 1):
-        pacer.wait()
-        try:
-            resource = client.get(url, type=type_hint, validation="strict")
-        except ProfileError as exc:
-            found = getattr(exc, "resource", None)
-            if found is None:
-                return _Fetched(url, type_hint, error=exc)
-            return _Fetched(url, type_hint, found, list(getattr(exc, "violations", []) or []))
-        except RateLimitedError as exc:
-            if attempt == RATE_LIMIT_ATTEMPTS:
-                return _Fetched(url, type_hint, error=exc)
-            pacer.pause(_retry_after(exc))
-            continue
-        except HalkitError as exc:
-            return _Fetched(url, type_hint, error=exc)
-        return _Fetched(url, type_hint, resource)
-    raise AssertionError("unreachable")  # pragma: no cover
-
-
-def _walk_level(client: "Client", level: List[Tuple[str, Optional[str]]], pool: Optional[ThreadPoolExecutor],
-                pacer: _Pacer, report: CrawlReport, progress: Optional[Callable[[int, int], None]],
-                undocumented: bool, workers: int, admit: Callable[[_Fetched], None]) -> None:
-    """Fetch a level; record and ``admit`` each result in the level's order, then let it go.
-
-    At most ``2 * workers`` results are in flight or waiting for their turn, so
-    a level holds at most that many resources at once, whatever its size.
-    """
-    recorded = 0
-
-    def take(fetched: _Fetched) -> None:
-        nonlocal recorded
-        _record(fetched, report, entry=(report.total == 0 and report.depth == 0))
-        admit(fetched)
-        recorded += 1
-        if progress is not None:
-            progress(report.total, len(level) - recorded)
-
-    if pool is None:
-        for url, hint in level:
-            take(_fetch_one(client, url, hint, pacer, undocumented))
-        return
-    limit = workers * 2
-    pending: Dict["Future[_Fetched]", int] = {}
-    waiting: Dict[int, _Fetched] = {}
-    position = 0
-    while recorded < len(level):
-        while position < len(level) and position - recorded < limit:
-            url, hint = level[position]
-            pending[pool.submit(_fetch_one, client, url, hint, pacer, undocumented)] = position
-            position += 1
-        done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
-        for future in done:
-            waiting[pending.pop(future)] = future.result()
-        while recorded in waiting:
-            take(waiting.pop(recorded))
+def _get(client: "Client", url: str, hint: Optional[str]) -> Union["Resource", HalkitError]:
+    try:
+        return client.get(url, type=hint, validation="strict")
+    except HalkitError as exc:
+        return exc
 
 
 def _record(fetched: _Fetched, report: CrawlReport, *, entry: bool) -> None:
@@ -409,7 +545,7 @@ def _remember_shape(report: CrawlReport, kind: str, properties: Any, links: Any,
 
 
 def _links_to_visit(
-    client: "Client", resource: "Resource", report: CrawlReport, same_origin: bool = True,
+    client: _Crawled, resource: "Resource", report: CrawlReport, same_origin: bool = True,
     wanted: Callable[[], bool] = lambda: True,
 ) -> Iterator[Tuple[str, Optional[str]]]:
     """The GET-able, non-templated links of a resource and of everything it embeds (lazily).

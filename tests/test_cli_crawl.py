@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import pathlib
-from typing import Iterator
+from typing import Iterator, Tuple
 
 import pytest
 from clirun import login, run
@@ -20,17 +20,23 @@ def emulator() -> Iterator[Emulator]:
         yield emu
 
 
-def test_crawl_without_url_uses_the_emulator() -> None:
-    code, out, err = run("crawl", "--profile", "chatkitty")
+@pytest.fixture(params=["sync", "async"])
+def client_flag(request: pytest.FixtureRequest) -> Tuple[str, ...]:
+    """The crawl's client: the sync one (no flag) or the async one (``--async``); each test runs with both."""
+    return ("--async",) if request.param == "async" else ()
+
+
+def test_crawl_without_url_uses_the_emulator(client_flag: Tuple[str, ...]) -> None:
+    code, out, err = run("crawl", *client_flag, "--profile", "chatkitty")
     assert code == 0, out + err
     assert "crawl OK" in out and "violations: 0" in out
     assert "api-root" in out and "user-page" in out
     assert "started the built-in emulator" in err
 
 
-def test_crawl_json_report_against_a_url(emulator: Emulator) -> None:
+def test_crawl_json_report_against_a_url(emulator: Emulator, client_flag: Tuple[str, ...]) -> None:
     code, out, err = run(
-        "crawl", emulator.entry_url, "--profile", "chatkitty", "--format", "json", "--quiet",
+        "crawl", *client_flag, emulator.entry_url, "--profile", "chatkitty", "--format", "json", "--quiet",
         "--client-id", emulator.client_id, "--client-secret", emulator.client_secret,
         "--token-url", emulator.token_url,
     )
@@ -48,10 +54,10 @@ def test_crawl_json_report_against_a_url(emulator: Emulator) -> None:
     assert err == ""
 
 
-def test_crawl_counts_each_url_once_and_bounds(emulator: Emulator) -> None:
+def test_crawl_counts_each_url_once_and_bounds(emulator: Emulator, client_flag: Tuple[str, ...]) -> None:
     emulator.reset_stats()
     code, out, _ = run(
-        "crawl", emulator.entry_url, "-p", "chatkitty", "--format", "json", "-q", "--max-resources", "5",
+        "crawl", *client_flag, emulator.entry_url, "-p", "chatkitty", "--format", "json", "-q", "--max-resources", "5",
         "--client-id", emulator.client_id, "--client-secret", emulator.client_secret, "--token-url", emulator.token_url,
     )
     report = json.loads(out)
@@ -61,16 +67,16 @@ def test_crawl_counts_each_url_once_and_bounds(emulator: Emulator) -> None:
     assert stats.token_requests == 1
 
 
-def test_crawl_reports_violations(server: TestServer, prefix: str) -> None:
+def test_crawl_reports_violations(server: TestServer, prefix: str, client_flag: Tuple[str, ...]) -> None:
     server.add(f"{prefix}/v1", {"_links": {"self": {"href": f"{prefix}/v1"}}})  # no `application` link
-    code, out, _ = run("crawl", server.url(f"{prefix}/v1"), "-p", "chatkitty", "-q")
+    code, out, _ = run("crawl", *client_flag, server.url(f"{prefix}/v1"), "-p", "chatkitty", "-q")
     assert code == 1
     assert "crawl FAILED" in out and "required-link" in out and "api-root" in out
 
 
-def test_crawl_reports_broken_links_without_stopping(server: TestServer, prefix: str) -> None:
+def test_crawl_reports_broken_links_without_stopping(server: TestServer, prefix: str, client_flag: Tuple[str, ...]) -> None:
     server.add(f"{prefix}/v1", {"_links": {"self": {"href": f"{prefix}/v1"}, "application": {"href": f"{prefix}/gone"}}})
-    code, out, _ = run("crawl", server.url(f"{prefix}/v1"), "-p", "chatkitty", "-q", "--format", "json")
+    code, out, _ = run("crawl", *client_flag, server.url(f"{prefix}/v1"), "-p", "chatkitty", "-q", "--format", "json")
     report = json.loads(out)
     assert code == 1
     assert [p["rule"] for p in report["problems"]] == ["error"]
@@ -87,10 +93,10 @@ def _same(a: dict, b: dict) -> None:
     assert a == b
 
 
-def test_workers_give_the_same_report(emulator: Emulator) -> None:
+def test_workers_give_the_same_report(emulator: Emulator, client_flag: Tuple[str, ...]) -> None:
     reports = []
     for workers in ("1", "6"):
-        code, out, err = run("crawl", emulator.entry_url, "-p", "chatkitty", "-q", *login(emulator),
+        code, out, err = run("crawl", *client_flag, emulator.entry_url, "-p", "chatkitty", "-q", *login(emulator),
                              "--format", "json", "--workers", workers)
         assert code == 0, err
         reports.append(json.loads(out))
@@ -98,89 +104,51 @@ def test_workers_give_the_same_report(emulator: Emulator) -> None:
     # and with a limit that cuts the walk short, the same resources are chosen
     cut = []
     for workers in ("1", "6"):
-        code, out, _ = run("crawl", emulator.entry_url, "-p", "chatkitty", "-q", *login(emulator),
+        code, out, _ = run("crawl", *client_flag, emulator.entry_url, "-p", "chatkitty", "-q", *login(emulator),
                            "--format", "json", "--workers", workers, "--max-resources", "17")
         cut.append(json.loads(out))
     _same(cut[0], cut[1])
     assert cut[0]["resources"] == 17 and cut[0]["truncated"] is True
 
 
-def test_max_depth(emulator: Emulator) -> None:
-    code, out, _ = run("crawl", emulator.entry_url, "-p", "chatkitty", "-q", *login(emulator), "--format", "json",
-                       "--max-depth", "1")
+def test_max_depth(emulator: Emulator, client_flag: Tuple[str, ...]) -> None:
+    code, out, _ = run("crawl", *client_flag, emulator.entry_url, "-p", "chatkitty", "-q", *login(emulator),
+                       "--format", "json", "--max-depth", "1")
     report = json.loads(out)
     assert code == 0 and report["depth"] == 1 and report["truncated"] is True
     assert set(report["resources_by_type"]) == {"api-root", "application"}
 
 
-def test_unreachable_entry_exits_3_after_the_report() -> None:
+def test_unreachable_entry_exits_3_after_the_report(client_flag: Tuple[str, ...]) -> None:
     import socket
 
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     sock.close()
-    code, out, err = run("crawl", f"http://127.0.0.1:{port}/v1", "-p", "chatkitty", "-q")
+    code, out, err = run("crawl", *client_flag, f"http://127.0.0.1:{port}/v1", "-p", "chatkitty", "-q")
     assert code == 3
     assert "crawl FAILED" in out
     assert err == f"halkit: error: cannot reach http://127.0.0.1:{port}: connection refused " \
                   "(hint: is the API running, and is the URL's port right?)\n"
 
 
-def test_wrong_secret_and_missing_credentials_exit_3(emulator: Emulator) -> None:
-    code, out, err = run("crawl", emulator.entry_url, "-p", "chatkitty", "-q", "--client-id", "acme",
+def test_wrong_secret_and_missing_credentials_exit_3(emulator: Emulator, client_flag: Tuple[str, ...]) -> None:
+    code, out, err = run("crawl", *client_flag, emulator.entry_url, "-p", "chatkitty", "-q", "--client-id", "acme",
                          "--client-secret", "wrong-secret", "--token-url", emulator.token_url)
     assert code == 3 and "invalid_client" in err and "wrong-secret" not in out + err
-    code, out, err = run("crawl", emulator.entry_url, "-p", "chatkitty", "-q")
+    code, out, err = run("crawl", *client_flag, emulator.entry_url, "-p", "chatkitty", "-q")
     assert code == 3 and "401" in err
 
 
-def test_a_broken_contract_exits_1_not_3(server: TestServer, prefix: str) -> None:
+def test_a_broken_contract_exits_1_not_3(server: TestServer, prefix: str, client_flag: Tuple[str, ...]) -> None:
     server.add(f"{prefix}/v1", {"_links": {"self": {"href": f"{prefix}/v1"}, "application": {"href": f"{prefix}/gone"}}})
-    code, _, err = run("crawl", server.url(f"{prefix}/v1"), "-p", "chatkitty", "-q")
+    code, _, err = run("crawl", *client_flag, server.url(f"{prefix}/v1"), "-p", "chatkitty", "-q")
     assert code == 1 and err == ""
 
 
-def test_rate_limited_urls_are_tried_again(server: TestServer, prefix: str) -> None:
-    calls = []
-
-    def limited(request: object) -> tuple:
-        calls.append(1)
-        if len(calls) == 1:
-            return 429, {"Retry-After": "0", "Content-Type": "application/json"}, {"error": "slow down"}
-        return 200, {}, {"_links": {"self": {"href": f"{prefix}/b"}}}
-
-    server.add(f"{prefix}/", {"_links": {"self": {"href": f"{prefix}/"}, "b": {"href": f"{prefix}/b"}}})
-    server.handle(f"{prefix}/b", limited)
-    import halkit
-    from halkit.crawl import crawl
-
-    with halkit.Client(server.url(f"{prefix}/"), retries=0) as client:
-        report = crawl(client, workers=2, rate=1000)
-    assert report.ok and report.total == 2 and len(calls) == 2
-
-
-def test_the_frontier_is_bounded(server: TestServer, prefix: str) -> None:
-    import halkit
-    from halkit.crawl import crawl
-
-    width = 100_000
-    for page in range(2):
-        links = [{"href": f"{prefix}/p{page}/{i}"} for i in range(width)]
-        server.add(f"{prefix}/p{page}", {"_links": {"self": {"href": f"{prefix}/p{page}"}, "item": links}})
-    server.add(f"{prefix}/", {"_links": {"self": {"href": f"{prefix}/"},
-                                         "page": [{"href": f"{prefix}/p{n}"} for n in range(2)]}})
-    with halkit.Client(server.url(f"{prefix}/"), retries=0) as client:
-        report = crawl(client, max_resources=12)
-    # pages of 100,000 new URLs each: what is over the limit is dropped, never queued
-    # (benchmarks/crawl.py --hostile measures the heap: see docs/cli.rst)
-    assert report.total == 12 and report.truncated
-    assert report.frontier_peak <= 12
-
-
 def test_interrupted_crawl_writes_the_partial_report(
-    emulator: Emulator, tmp_path: "pathlib.Path", monkeypatch: pytest.MonkeyPatch
-) -> None:
+    emulator: Emulator, tmp_path: "pathlib.Path", monkeypatch: pytest.MonkeyPatch, client_flag: Tuple[str, ...]) -> None:
     from halkit.cli import crawl as cli_crawl
 
     real = cli_crawl._Progress.__call__
@@ -192,7 +160,7 @@ def test_interrupted_crawl_writes_the_partial_report(
 
     monkeypatch.setattr(cli_crawl._Progress, "__call__", interrupt)
     target = tmp_path / "partial.json"
-    code, out, err = run("crawl", emulator.entry_url, "-p", "chatkitty", "-q", *login(emulator),
+    code, out, err = run("crawl", *client_flag, emulator.entry_url, "-p", "chatkitty", "-q", *login(emulator),
                          "--format", "json", "--report", str(target), "--workers", "3")
     assert code == 130
     report = json.loads(target.read_text())
@@ -308,3 +276,29 @@ def test_progress_on_a_terminal_shows_rate_queue_and_violations() -> None:
     progress.done()
     assert tty.text.startswith("\rcrawled 3 resources (") and "/s), 7 queued" in tty.text
     assert "1 violations" in tty.text and tty.text.endswith("\n")
+
+
+# --------------------------------------------------------------------------- --async
+
+
+def test_sync_and_async_crawls_write_the_same_report(emulator: Emulator) -> None:
+    reports = []
+    for flag in ((), ("--async",)):
+        code, out, err = run("crawl", *flag, emulator.entry_url, "-p", "chatkitty", "-q", *login(emulator),
+                             "--format", "json", "--workers", "3")
+        assert code == 0, err
+        reports.append(json.loads(out))
+    _same(reports[0], reports[1])
+    assert reports[0]["requests"] == reports[0]["resources"] + 1  # both count the token request
+
+
+def test_async_without_httpx_is_a_usage_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "httpx", None)  # import httpx fails, as when it is not installed
+    for name in [name for name in sys.modules if name == "halkit.aio" or name.startswith("halkit.aio.")]:
+        monkeypatch.delitem(sys.modules, name)
+    code, out, err = run("crawl", "--async", "--profile", "chatkitty")
+    assert code == 2 and out == ""
+    assert err.startswith("halkit: error: the async client needs httpx") and "pip install 'halkit[async]'" in err
+    assert "started the built-in emulator" not in err  # refused before anything starts

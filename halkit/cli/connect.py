@@ -2,7 +2,9 @@
 
 :class:`ClientOptions` holds what a command line (or a fixture) says about the
 client to build: the URL, the profile, the credentials, headers, timeouts.
-:func:`make_client` turns it into a :class:`halkit.Client`. Nothing here
+:func:`make_client` turns it into a :class:`halkit.Client`, and
+:func:`make_async_client` into a :class:`halkit.AsyncClient` (the same
+checks and settings: only the class differs). Nothing here
 imports :mod:`argparse`; :meth:`ClientOptions.from_namespace` reads parsed
 options (and the ``HALKIT_*`` environment variables) by attribute name.
 
@@ -14,15 +16,19 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Dict, Mapping, Optional, Union
+from typing import TYPE_CHECKING, Any, Dict, Mapping, Optional, Union, cast
 
 from ..exceptions import AuthError, HalkitError
 
 if TYPE_CHECKING:  # pragma: no cover
+    from ..aio.client import AsyncClient
     from ..client import Client
     from ..registry import Profile
 
-__all__ = ["ClientOptions", "UsageError", "load_profile", "make_client"]
+__all__ = ["ClientOptions", "UsageError", "load_profile", "make_async_client", "make_client", "require_async"]
+
+#: What to install for :func:`make_async_client` (the ``async`` extra: httpx).
+ASYNC_EXTRA = "pip install 'halkit[async]'"
 
 #: Environment variables read for options left out (flag name -> variable).
 ENVIRONMENT = {
@@ -137,8 +143,37 @@ def make_client(options: ClientOptions) -> "Client":
     :raises UsageError: options that cannot work together (with the option that fixes it).
     :raises halkit.ProfileError: the profile cannot be loaded.
     """
-    from ..auth import ClientCredentials
     from ..client import Client
+
+    return cast("Client", _build(Client, options))
+
+
+def make_async_client(options: ClientOptions) -> "AsyncClient":
+    """Build the :class:`halkit.AsyncClient` ``options`` describe: :func:`make_client`'s checks and settings.
+
+    :param options: what to build.
+    :raises UsageError: httpx is not installed (the message says what to
+        install), or options that cannot work together.
+    :raises halkit.ProfileError: the profile cannot be loaded.
+    """
+    return cast("AsyncClient", _build(require_async(), options))
+
+
+def require_async() -> Any:
+    """The :class:`halkit.AsyncClient` class, when its extra is installed.
+
+    :raises UsageError: httpx is not installed; the message says what to install.
+    """
+    try:
+        from ..aio.client import AsyncClient
+    except ImportError as exc:
+        raise UsageError(f"the async client needs httpx, which is not installed ({exc}): {ASYNC_EXTRA}") from exc
+    return AsyncClient
+
+
+def _build(cls: Any, options: ClientOptions) -> Any:
+    """An instance of ``cls`` (:class:`halkit.Client` or :class:`halkit.AsyncClient`) as ``options`` say."""
+    from ..auth import ClientCredentials
 
     profile = load_profile(options.profile)
     token, client_id, client_secret = options.token, options.client_id, options.client_secret
@@ -185,7 +220,7 @@ def make_client(options: ClientOptions) -> "Client":
     if options.content_type:
         kwargs["content_type"] = options.content_type
     if profile is not None:
-        return Client.from_profile(
+        return cls.from_profile(
             profile, environment=options.environment, entry_url=url, validation=options.validation, **kwargs
         )
-    return Client(url, **kwargs)
+    return cls(url, **kwargs)

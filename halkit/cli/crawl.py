@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 import time
-from typing import IO, Any, List, Optional
+from typing import IO, Any, Dict, List, Optional
 
-from .connect import ClientOptions, UsageError, load_profile, make_client
+from .connect import ClientOptions, UsageError, load_profile, make_async_client, make_client, require_async
 from .errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_UNREACHABLE, EXIT_VIOLATIONS, describe
 from .render import summary_lines
 from .reports import Case, Finding, Findings
@@ -40,6 +40,9 @@ def add_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser]", 
                        help=f"fetch up to N resources at once (default {DEFAULT_WORKERS})")
     crawl.add_argument("--rate", type=float, metavar="R", help="at most R requests a second (default: no limit)")
     crawl.add_argument("--any-origin", action="store_true", help="follow links to other origins too (default: same origin)")
+    crawl.add_argument("--async", dest="use_async", action="store_true",
+                       help="crawl with the async client (asyncio, httpx; needs pip install 'halkit[async]'): "
+                       "the same report and exit status")
     crawl.add_argument("--baseline", metavar="FILE",
                        help="a previous crawl's JSON report: show the drift, and fail only on new violations")
     return crawl
@@ -134,6 +137,9 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
         raise UsageError("--max-depth must be at least 0")
     if args.rate is not None and args.rate <= 0:
         raise UsageError("--rate must be above 0")
+    use_async = bool(getattr(args, "use_async", False))
+    if use_async:
+        require_async()
     profile = load_profile(args.profile)
     if profile is None:
         raise UsageError("crawl needs --profile")
@@ -155,13 +161,20 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
                 args, profile=profile, url=emulator.entry_url, token=None, client_id=emulator.client_id,
                 client_secret=emulator.client_secret, token_url=emulator.token_url,
             )
-        client = make_client(options)
-        with client:
-            crawl(client, max_resources=args.max_resources, max_depth=args.max_depth, workers=args.workers,
-                  rate=args.rate, same_origin=not args.any_origin, undocumented=True, progress=progress,
-                  report=report)
+        settings: Dict[str, Any] = dict(
+            max_resources=args.max_resources, max_depth=args.max_depth, workers=args.workers, rate=args.rate,
+            same_origin=not args.any_origin, undocumented=True, progress=progress, report=report,
+        )
+        if use_async:
+            import asyncio
+
+            asyncio.run(_crawl_async(make_async_client(options), settings))
+        else:
+            with make_client(options) as client:
+                crawl(client, **settings)
     except KeyboardInterrupt:
         interrupted = True
+        report.complete = False  # also when Ctrl-C came before the walk began
     finally:
         progress.done()
         if emulator is not None:
@@ -192,6 +205,14 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
         return EXIT_VIOLATIONS if drift.new_violations else EXIT_OK
     passed = report.ok if args.fail_on == "error" else not report.problems
     return EXIT_OK if passed else EXIT_VIOLATIONS
+
+
+async def _crawl_async(client: Any, settings: Dict[str, Any]) -> None:
+    """:func:`halkit.aio.crawl.crawl` with ``settings``; the client is closed afterwards."""
+    from ..aio.crawl import crawl
+
+    async with client:
+        await crawl(client, **settings)
 
 
 class _Progress:

@@ -11,7 +11,10 @@ Needs the ``async`` extra (``pip install 'halkit[async]'``: httpx, hishel).
   :class:`halkit.typing.AsyncNavigator`);
 * :mod:`halkit.aio.transport`: redirects, retries, the body cap, errors;
 * :mod:`halkit.aio.auth`: credentials as httpx auth flows, scoped to origins;
-* :mod:`halkit.aio.fanout`: :func:`follow_all`.
+* :mod:`halkit.aio.fanout`: :func:`follow_all`;
+* :mod:`halkit.aio.crawl`: :func:`~halkit.aio.crawl.crawl`, the crawl on the async client;
+* :mod:`halkit.aio.pool`: :class:`~halkit.aio.pool.PoolTransport`, the connection pool;
+* :mod:`halkit.aio.network`: :class:`~halkit.aio.network.AsyncioBackend`, httpcore's network on asyncio.
 """
 
 from __future__ import annotations

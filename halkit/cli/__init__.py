@@ -34,7 +34,7 @@ from __future__ import annotations
 
 from typing import IO, TYPE_CHECKING, Optional, Sequence
 
-from .connect import ClientOptions, UsageError, load_profile, make_client
+from .connect import ClientOptions, UsageError, load_profile, make_async_client, make_client
 from .errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_UNREACHABLE, EXIT_USAGE, EXIT_VIOLATIONS
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -52,6 +52,7 @@ __all__ = [
     "build_parser",
     "load_profile",
     "main",
+    "make_async_client",
     "make_client",
 ]
 

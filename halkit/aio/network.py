@@ -23,8 +23,9 @@ import ssl
 from typing import Any, Iterable, Optional
 
 import httpcore
+import httpx
 
-__all__ = ["AsyncioBackend", "AsyncioStream", "READ_AHEAD"]
+__all__ = ["AsyncioBackend", "AsyncioStream", "READ_AHEAD", "default_ssl_context"]
 
 #: The most bytes buffered beyond what the reader has taken (then reading pauses).
 READ_AHEAD = 256 * 1024
@@ -252,3 +253,18 @@ class AsyncioBackend(httpcore.AsyncNetworkBackend):
     async def sleep(self, seconds: float) -> None:
         await asyncio.sleep(seconds)
 
+
+_DEFAULT_SSL_CONTEXT: Optional[ssl.SSLContext] = None
+
+
+def default_ssl_context() -> ssl.SSLContext:
+    """httpx's default TLS context (certifi's CA bundle), made once per process.
+
+    httpx builds one for every client it makes, whatever the scheme, and
+    loading the CA bundle takes most of a client's start-up: halkit's clients
+    (and their token endpoints' clients) share this one.
+    """
+    global _DEFAULT_SSL_CONTEXT
+    if _DEFAULT_SSL_CONTEXT is None:
+        _DEFAULT_SSL_CONTEXT = httpx.create_ssl_context()
+    return _DEFAULT_SSL_CONTEXT

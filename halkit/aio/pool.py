@@ -9,10 +9,14 @@ unmerged in httpcore 1.0.9). Fanning out, which is where async pays most,
 is exactly that case.
 
 :class:`PoolTransport` is an :class:`httpx.AsyncBaseTransport` that keeps,
-for each origin, a stack of idle :class:`httpcore.AsyncHTTPConnection`
-objects (httpcore's own HTTP/1.1 connection: h11, TLS, timeouts), takes the
-most recently used one, checks only that one (expired, or closed by the
-server), and puts it back when its response is closed. At most
+for each origin, a stack of idle :class:`httpcore.AsyncHTTP11Connection`
+objects (httpcore's own HTTP/1.1 protocol: h11, timeouts), takes the most
+recently used one, checks only that one (expired, or closed by the server),
+and puts it back when its response is closed. It opens connections itself
+(TCP, then TLS with ALPN ``http/1.1`` for https, through
+:class:`~halkit.aio.network.AsyncioBackend`), so nothing but the pool
+serialises a connection's requests: httpcore's per-connection request lock
+(one more pass through the event loop per request) is not needed. At most
 ``max_connections`` are open at once (others wait, up to the ``pool``
 timeout); at most ``max_keepalive_connections`` idle ones are kept, each for
 ``keepalive_expiry`` seconds.
@@ -34,7 +38,7 @@ from typing import Any, AsyncIterator, Dict, List, Optional, Tuple, Type
 import httpcore
 import httpx
 
-from .network import AsyncioBackend
+from .network import AsyncioBackend, default_ssl_context
 
 __all__ = ["PoolTransport", "nothing_patched"]
 
@@ -43,6 +47,7 @@ __all__ = ["PoolTransport", "nothing_patched"]
 # AsyncHTTPTransport.handle_async_request.
 _TARGETS: Tuple[Tuple[Any, str], ...] = (
     (httpcore.AsyncHTTPConnection, "handle_async_request"),
+    (httpcore.AsyncHTTP11Connection, "handle_async_request"),
     (httpcore.AsyncConnectionPool, "handle_async_request"),
     (httpx.AsyncHTTPTransport, "handle_async_request"),
     (httpx.AsyncClient, "send"),
@@ -67,7 +72,7 @@ def _own(func: Any) -> bool:
 # (not a double installed before the import: then halkit never takes the direct path)
 _ORIGINAL = _current()
 _SOUND = all(func is not None and _own(func) for func in _ORIGINAL)
-_CLASSES = (httpx.AsyncClient, httpx.AsyncHTTPTransport, httpcore.AsyncHTTPConnection, httpcore.AsyncConnectionPool)
+_CLASSES = (httpx.AsyncClient, httpx.AsyncHTTPTransport, httpcore.AsyncHTTP11Connection, httpcore.AsyncConnectionPool)
 
 
 def nothing_patched() -> bool:
@@ -80,7 +85,7 @@ def nothing_patched() -> bool:
     return (
         _SOUND
         and _current() == _ORIGINAL
-        and (httpx.AsyncClient, httpx.AsyncHTTPTransport, httpcore.AsyncHTTPConnection, httpcore.AsyncConnectionPool)
+        and (httpx.AsyncClient, httpx.AsyncHTTPTransport, httpcore.AsyncHTTP11Connection, httpcore.AsyncConnectionPool)
         == _CLASSES
     )
 
@@ -119,7 +124,7 @@ class _Stream(httpx.AsyncByteStream):
 
     __slots__ = ("_inner", "_pool", "_key", "_conn", "_response", "_started", "_closed")
 
-    def __init__(self, inner: Any, pool: "PoolTransport", key: Any, conn: httpcore.AsyncHTTPConnection, started: float) -> None:
+    def __init__(self, inner: Any, pool: "PoolTransport", key: Any, conn: httpcore.AsyncHTTP11Connection, started: float) -> None:
         self._inner = inner
         self._pool = pool
         self._key = key
@@ -175,7 +180,7 @@ class PoolTransport(httpx.AsyncBaseTransport):
         self.max_connections = max_connections
         self.max_keepalive_connections = max_keepalive_connections
         self.keepalive_expiry = keepalive_expiry
-        self._idle: Dict[Any, List[httpcore.AsyncHTTPConnection]] = {}
+        self._idle: Dict[Any, List[httpcore.AsyncHTTP11Connection]] = {}
         self._idle_count = 0
         self._open = 0
         self._waiters: List["asyncio.Future[None]"] = []
@@ -183,6 +188,7 @@ class PoolTransport(httpx.AsyncBaseTransport):
         self._stock: Optional[httpx.AsyncHTTPTransport] = None
         self._closed = False
         self._network = AsyncioBackend()
+        self._alpn_set = False
 
     def __repr__(self) -> str:
         return f"<halkit.aio.PoolTransport open={self._open} idle={self._idle_count}>"
@@ -200,8 +206,16 @@ class PoolTransport(httpx.AsyncBaseTransport):
         port = url.port
         key = (scheme, url.raw_host, port)
         timeouts = request.extensions.get("timeout") or {}
-        conn = await self._checkout(key, timeouts.get("pool"))
         started = time.perf_counter()
+        conn = await self._checkout(key, timeouts.get("pool"))
+        if conn is None:  # a slot is reserved: open a connection in it
+            try:
+                conn = await self._connect(key, timeouts.get("connect"), request.extensions.get("sni_hostname"))
+            except BaseException as exc:
+                self._forget()
+                if isinstance(exc, Exception):
+                    raise _as_httpx_error(exc) from exc
+                raise
         core = httpcore.Request(
             method=request.method,
             url=httpcore.URL(scheme=scheme, host=url.raw_host, port=port, target=url.raw_path),
@@ -262,8 +276,12 @@ class PoolTransport(httpx.AsyncBaseTransport):
                 self._waiters = []
             self._loop = loop
 
-    async def _checkout(self, key: Any, pool_timeout: Optional[float]) -> httpcore.AsyncHTTPConnection:
-        """The most recently used idle connection to ``key``'s origin that still works, or a new one."""
+    async def _checkout(self, key: Any, pool_timeout: Optional[float]) -> Optional[httpcore.AsyncHTTP11Connection]:
+        """The most recently used idle connection to ``key``'s origin that still works, or ``None``.
+
+        ``None`` means a slot for a new connection is reserved (counted in
+        ``_open``): the caller opens it, or gives the slot back with ``_forget``.
+        """
         self._check_loop()
         while True:
             stack = self._idle.get(key)
@@ -288,15 +306,31 @@ class PoolTransport(httpx.AsyncBaseTransport):
                 if waiter in self._waiters:
                     self._waiters.remove(waiter)
         self._open += 1
+        return None
+
+    async def _connect(
+        self, key: Any, timeout: Optional[float], sni_hostname: Optional[str]
+    ) -> httpcore.AsyncHTTP11Connection:
+        """Open an HTTP/1.1 connection to ``key``'s origin (TCP, then TLS for https)."""
         scheme, host, port = key
-        return httpcore.AsyncHTTPConnection(
-            origin=httpcore.Origin(scheme, host, port if port is not None else (443 if scheme == b"https" else 80)),
-            ssl_context=self._ssl_context,
-            keepalive_expiry=self.keepalive_expiry,
-            network_backend=self._network,
+        port = port if port is not None else (443 if scheme == b"https" else 80)
+        name = host.decode("ascii")
+        stream = await self._network.connect_tcp(name, port, timeout=timeout)
+        if scheme == b"https":
+            stream = await stream.start_tls(self._tls(), server_hostname=sni_hostname or name, timeout=timeout)
+        return httpcore.AsyncHTTP11Connection(
+            origin=httpcore.Origin(scheme, host, port), stream=stream, keepalive_expiry=self.keepalive_expiry
         )
 
-    async def _release(self, key: Any, conn: httpcore.AsyncHTTPConnection) -> None:
+    def _tls(self) -> ssl.SSLContext:
+        if self._ssl_context is None:
+            self._ssl_context = default_ssl_context()
+        if not self._alpn_set:
+            self._ssl_context.set_alpn_protocols(["http/1.1"])  # as httpcore does (HTTP/2 is not offered)
+            self._alpn_set = True
+        return self._ssl_context
+
+    async def _release(self, key: Any, conn: httpcore.AsyncHTTP11Connection) -> None:
         """Put ``conn`` back when it can take another request; otherwise close it."""
         if (
             not self._closed
@@ -312,14 +346,15 @@ class PoolTransport(httpx.AsyncBaseTransport):
         # it then), or more idle connections than are kept
         await self._discard(conn)
 
-    async def _discard(self, conn: httpcore.AsyncHTTPConnection) -> None:
-        self._forget(conn)
+    async def _discard(self, conn: httpcore.AsyncHTTP11Connection) -> None:
+        self._forget()
         try:
             await conn.aclose()
         except Exception:  # pragma: no cover - closing a broken socket
             pass
 
-    def _forget(self, conn: httpcore.AsyncHTTPConnection) -> None:
+    def _forget(self) -> None:
+        """Give a connection's slot back."""
         self._open -= 1
         self._wake()
 

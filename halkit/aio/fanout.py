@@ -6,8 +6,8 @@
     full = await halkit.aio.follow_all(users, "self", max_workers=16)
 
 The same contract as :func:`halkit.follow_all`: results in input order, at
-most ``max_workers`` requests in flight (an :class:`asyncio.Semaphore`, not
-threads), the first failure in input order raised once everything has
+most ``max_workers`` requests in flight (that many tasks, each taking the
+next item as soon as it is free, not threads), the first failure in input order raised once everything has
 finished, or every failure in place with ``return_exceptions=True``.
 """
 
@@ -48,17 +48,24 @@ async def follow_all(
         resource nor an async link fails before anything is sent.
     """
     todo = checked_items(items, max_workers, (AsyncResource, AsyncLink), " of an AsyncClient")
-    gate = asyncio.Semaphore(max_workers)
+    outcomes: List[Any] = [None] * len(todo)
+    queue = iter(enumerate(todo))
 
-    async def fetch(item: Union[AsyncResource, AsyncLink]) -> AsyncResource:
-        async with gate:
-            if isinstance(item, AsyncLink):
-                return await item.follow(**variables)
-            return await item.follow(rel, embedded=False, **variables)
+    async def worker() -> None:
+        # each worker takes the next item as soon as it is free, in the same task: the next
+        # request goes out at once, not after every other task woken meanwhile has run
+        for index, item in queue:
+            try:
+                if isinstance(item, AsyncLink):
+                    outcomes[index] = await item.follow(**variables)
+                else:
+                    outcomes[index] = await item.follow(rel, embedded=False, **variables)
+            except Exception as exc:  # kept in place; raised below unless return_exceptions
+                outcomes[index] = exc
 
-    outcomes: List[Any] = list(await asyncio.gather(*(fetch(item) for item in todo), return_exceptions=True))
+    await asyncio.gather(*(worker() for _ in range(min(max_workers, len(todo)))))
     if not return_exceptions:
         for outcome in outcomes:
-            if isinstance(outcome, BaseException):
+            if isinstance(outcome, Exception):
                 raise outcome
     return outcomes

@@ -419,3 +419,18 @@ def test_a_gzip_bomb_is_never_inflated_whole(srv: TestServer) -> None:
     finally:
         tracemalloc.stop()
     assert peak < 16 * 1024 * 1024, peak  # httpx alone inflates a received piece whole: 64 MiB
+
+
+def test_the_pools_connections_lock_their_state_without_a_pass_through_the_loop(srv: TestServer) -> None:
+    """httpcore's lock (anyio's) yields to the event loop on every acquire; the pool's connections use asyncio's."""
+    srv.add("/", {"ok": 1}, headers=HAL)
+
+    async def main() -> Any:
+        pool = PoolTransport()
+        async with halkit.AsyncClient(srv.url("/"), transport=pool) as client:
+            await client.root()
+            conns = [conn for stack in pool._idle.values() for conn in stack]
+            await pool.aclose()
+            return [type(conn._state_lock) for conn in conns]
+
+    assert asyncio.run(main()) == [asyncio.Lock]

@@ -38,6 +38,12 @@ from typing import Any, AsyncIterator, Dict, List, Optional, Tuple, Type
 import httpcore
 import httpx
 
+_HttpcoreLock: Any
+try:  # what httpcore's HTTP/1.1 connection locks its state with (see PoolTransport._connect)
+    from httpcore._synchronization import AsyncLock as _HttpcoreLock
+except ImportError:  # pragma: no cover - another httpcore: its own lock is kept
+    _HttpcoreLock = None
+
 from .network import AsyncioBackend, default_ssl_context
 
 __all__ = ["PoolTransport", "nothing_patched"]
@@ -318,9 +324,16 @@ class PoolTransport(httpx.AsyncBaseTransport):
         stream = await self._network.connect_tcp(name, port, timeout=timeout)
         if scheme == b"https":
             stream = await stream.start_tls(self._tls(), server_hostname=sni_hostname or name, timeout=timeout)
-        return httpcore.AsyncHTTP11Connection(
+        conn = httpcore.AsyncHTTP11Connection(
             origin=httpcore.Origin(scheme, host, port), stream=stream, keepalive_expiry=self.keepalive_expiry
         )
+        if _HttpcoreLock is not None and isinstance(getattr(conn, "_state_lock", None), _HttpcoreLock):
+            # httpcore's lock takes anyio's, which passes through the event loop on every
+            # acquire, even uncontended (twice a request). The pool already gives a
+            # connection to one request at a time; asyncio's own lock keeps the state
+            # changes atomic without that pass.
+            conn._state_lock = asyncio.Lock()  # type: ignore[assignment]
+        return conn
 
     def _tls(self) -> ssl.SSLContext:
         if self._ssl_context is None:

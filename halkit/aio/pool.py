@@ -38,13 +38,13 @@ from typing import Any, AsyncIterator, Dict, List, Optional, Tuple, Type
 import httpcore
 import httpx
 
+from .network import AsyncioBackend, default_ssl_context
+
 _HttpcoreLock: Any
 try:  # what httpcore's HTTP/1.1 connection locks its state with (see PoolTransport._connect)
     from httpcore._synchronization import AsyncLock as _HttpcoreLock
 except ImportError:  # pragma: no cover - another httpcore: its own lock is kept
     _HttpcoreLock = None
-
-from .network import AsyncioBackend, default_ssl_context
 
 __all__ = ["PoolTransport", "nothing_patched"]
 

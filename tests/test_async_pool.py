@@ -16,6 +16,7 @@ from typing import Any, Iterator, List, Tuple
 import httpx
 import pytest
 import respx
+from async_twins import RawServer, head_bytes
 
 import halkit
 import halkit.aio
@@ -139,52 +140,20 @@ def test_a_connection_the_server_closes_is_not_reused(srv: TestServer) -> None:
     assert len(set(peers(srv))) == 2
 
 
-class _ClosingServer:
-    """Answers each request on a connection, then closes it silently after ``linger`` seconds."""
-
-    def __init__(self, linger: float) -> None:
-        self.linger = linger
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(8)
-        self.url = "http://127.0.0.1:%d/" % self.sock.getsockname()[1]
-        self.connections = 0
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    def _serve(self) -> None:
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            self.connections += 1
-            threading.Thread(target=self._one, args=(conn,), daemon=True).start()
-
-    def _one(self, conn: socket.socket) -> None:
-        with conn:
-            data = b""
-            while b"\r\n\r\n" not in data:
-                chunk = conn.recv(4096)
-                if not chunk:
-                    return
-                data += chunk
-            body = b'{"ok": true}'
-            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s"
-                         % (len(body), body))
-            time.sleep(self.linger)  # no "Connection: close": the client thinks it can reuse it
-
-    def close(self) -> None:
-        self.sock.close()
-
-
 def test_an_idle_connection_closed_by_the_server_is_replaced_before_use() -> None:
-    server = _ClosingServer(linger=0.05)
+    def answer_then_close(conn: socket.socket, head: bytes) -> None:
+        body = b'{"ok": true}'
+        # no "Connection: close": the client thinks it can reuse the connection
+        conn.sendall(head_bytes("200 OK", {"Content-Type": "application/json", "Content-Length": str(len(body))}) + body)
+        time.sleep(0.05)  # then the server closes it silently
+
+    server = RawServer(answer_then_close)
 
     async def main() -> List[Any]:
-        async with halkit.AsyncClient(server.url, retries=0) as client:  # no retry to hide a failure
-            first = (await client.request("GET", server.url)).json()
+        async with halkit.AsyncClient(server.url("/"), retries=0) as client:  # no retry to hide a failure
+            first = (await client.request("GET", server.url("/"))).json()
             await asyncio.sleep(0.3)  # the server has closed the connection meanwhile
-            second = (await client.request("GET", server.url)).json()
+            second = (await client.request("GET", server.url("/"))).json()
             return [first, second]
 
     try:
@@ -343,56 +312,23 @@ def test_cancelled_requests_give_their_connections_back(srv: TestServer) -> None
         stop.set()
 
 
-class _HalfBodyServer:
-    """Sends the headers and half the body of every answer, then waits (until closed)."""
-
-    def __init__(self) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.url = "http://127.0.0.1:%d/" % self.sock.getsockname()[1]
-        self.stop = threading.Event()
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    def _serve(self) -> None:
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._one, args=(conn,), daemon=True).start()
-
-    def _one(self, conn: socket.socket) -> None:
-        with conn:
-            while True:
-                data = b""
-                while b"\r\n\r\n" not in data:
-                    chunk = conn.recv(4096)
-                    if not chunk:
-                        return
-                    data += chunk
-                if data.startswith(b"GET /ok"):
-                    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 8\r\n\r\n{\"ok\":1}")
-                    continue
-                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"a\": ")
-                self.stop.wait(5)
-                return
-
-    def close(self) -> None:
-        self.stop.set()
-        self.sock.close()
-
-
 def test_a_request_cancelled_mid_body_gives_its_connection_back() -> None:
-    server = _HalfBodyServer()
+    def half_a_body(conn: socket.socket, head: bytes) -> None:
+        if head.startswith(b"GET /ok"):
+            conn.sendall(head_bytes("200 OK", {"Content-Type": "application/json", "Content-Length": "8"}) + b'{"ok":1}')
+        else:  # the headers and half the body, then nothing
+            conn.sendall(head_bytes("200 OK", {"Content-Type": "application/json", "Content-Length": "100"}) + b'{"a": ')
+            server.closed.wait(5)
+
+    server = RawServer(half_a_body)
 
     async def main() -> Any:
-        async with halkit.AsyncClient(server.url, transport=PoolTransport(max_connections=2), retries=0,
+        async with halkit.AsyncClient(server.url("/"), transport=PoolTransport(max_connections=2), retries=0,
                                       timeout=1.5) as client:
             for _ in range(4):  # twice what the pool holds
                 with pytest.raises(asyncio.TimeoutError):
-                    await asyncio.wait_for(client.request("GET", server.url + "slow"), 0.2)
-            return (await client.request("GET", server.url + "ok")).json()
+                    await asyncio.wait_for(client.request("GET", server.url("/slow")), 0.2)
+            return (await client.request("GET", server.url("/ok"))).json()
 
     try:
         assert asyncio.run(main()) == {"ok": 1}

@@ -543,22 +543,6 @@ class _Compiler:
         required_names = frozenset(names)
         get = checks.get
 
-        if additional is None:
-            # the common case, specialised: no additionalProperties to apply
-
-            def object_checked(instance: Any) -> bool:
-                if not isinstance(instance, dict):
-                    return on_other
-                if not instance.keys() >= required_names:
-                    return False
-                for key, value in instance.items():
-                    check = get(key)
-                    if check is not None and not check(value):
-                        return False
-                return True
-
-            return object_checked
-
         def object_(instance: Any) -> bool:
             if not isinstance(instance, dict):
                 return on_other
@@ -567,7 +551,7 @@ class _Compiler:
             for key, value in instance.items():
                 check = get(key)
                 if check is None:
-                    if key not in properties and not additional(value):
+                    if additional is not None and key not in properties and not additional(value):
                         return False
                 elif not check(value):
                     return False

@@ -67,6 +67,20 @@ def has_scheme_or_authority(href: str) -> bool:
     )
 
 
+def resolve_href(relative_hrefs: str, api_root: str, base: Optional[str], href: str) -> str:
+    """Resolve ``href``, found in a document at ``base``, by a client's ``relative_hrefs`` policy.
+
+    :param relative_hrefs: ``"document"`` (RFC 3986, against ``base``) or ``"api-root"``
+        (an href without scheme or host, against ``api_root``).
+    :param api_root: the client's API root (ending with ``/``).
+    :param base: the URL of the document the href is in, if known.
+    :param href: the href.
+    """
+    if relative_hrefs == "api-root" and not has_scheme_or_authority(href):
+        return urls.resolve(api_root, href.lstrip("/"))
+    return urls.resolve(base, href) if base else href
+
+
 def error_body(content: bytes, content_type: Optional[str]) -> Any:
     """The parsed JSON body of an error answer, or ``None`` when there is none or it is not JSON.
 

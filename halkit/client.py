@@ -400,9 +400,7 @@ class Client:
 
     def resolve_href(self, base: Optional[str], href: str) -> str:
         """Resolve ``href``, found in a document at ``base``, by the :attr:`relative_hrefs` policy."""
-        if self.relative_hrefs == "api-root" and not _answers.has_scheme_or_authority(href):
-            return urls.resolve(self.api_root, href.lstrip("/"))
-        return urls.resolve(base, href) if base else href
+        return _answers.resolve_href(self.relative_hrefs, self.api_root, base, href)
 
     # -- HTTP --------------------------------------------------------------
 
